@@ -1,0 +1,79 @@
+"""LANET: the event and seminar service of the Latin American Network."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from lanet import config
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=str(config.instance_path()),
+        template_folder=str(config.ROOT / "templates"),
+    )
+    app.config.update(config.load())
+    if overrides:
+        app.config.update(overrides)
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_cli(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from lanet import models  # noqa: F401  (every table registered before migrations run)
+    from lanet.core import i18n, web
+    from lanet.extensions import csrf, db, limiter, mail, migrate
+    from workers.celery_app import celery_init_app
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(config.ROOT / "migrations"), render_as_batch=True)
+    mail.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    i18n.init_app(app)
+    web.init_app(app)
+    celery_init_app(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        _tune_sqlite(app)
+
+
+def _tune_sqlite(app: Flask) -> None:
+    """WAL and a busy timeout let web, worker and beat share one SQLite file."""
+    from sqlalchemy import event
+
+    from lanet.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        if ":memory:" not in str(engine.url) and str(engine.url) != "sqlite://":
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+
+def _register_blueprints(app: Flask) -> None:
+    from lanet.core.views import bp as core_bp
+    from lanet.events.views import bp as events_bp
+
+    app.register_blueprint(core_bp)
+    app.register_blueprint(events_bp)
+    if app.config["DEV_PAGES"]:
+        from lanet.mail.dev_views import bp as dev_mail_bp
+
+        app.register_blueprint(dev_mail_bp)
+
+
+def _register_cli(app: Flask) -> None:
+    from lanet.core.cli import seed_cli
+
+    app.cli.add_command(seed_cli)

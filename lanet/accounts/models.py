@@ -1,0 +1,120 @@
+"""Users, roles, tokens and the audit log."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lanet.core.types import UTCDateTime, enum_check, utcnow
+from lanet.extensions import db
+from lanet.network.models import Person
+
+
+class RoleName(enum.StrEnum):
+    staff = "staff"
+    organizer = "organizer"
+    focal_point = "focal_point"
+
+
+class TokenPurpose(enum.StrEnum):
+    password_reset = "password_reset"
+    account_invitation = "account_invitation"
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), unique=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    # Argon2 hash; NULL until the user has chosen a password through an invitation link.
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    person: Mapped[Person] = relationship()
+    roles: Mapped[list[UserRole]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", order_by="UserRole.id"
+    )
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login reads this
+        return self.active
+
+
+class UserRole(db.Model):
+    """A role, scoped to an event (organizer) or a country (focal point); staff is unscoped."""
+
+    __tablename__ = "user_roles"
+    __table_args__ = (
+        enum_check("role", RoleName, "role"),
+        CheckConstraint(
+            "(role = 'staff' AND event_id IS NULL AND country_code IS NULL)"
+            " OR (role = 'organizer' AND event_id IS NOT NULL AND country_code IS NULL)"
+            " OR (role = 'focal_point' AND country_code IS NOT NULL AND event_id IS NULL)",
+            name="scope_matches_role",
+        ),
+        UniqueConstraint("user_id", "role", "event_id", "country_code"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    country_code: Mapped[str | None] = mapped_column(ForeignKey("countries.code"))
+
+    user: Mapped[User] = relationship(back_populates="roles")
+
+
+class UserToken(db.Model):
+    """A one-time link token (password reset, account invitation); only its hash is kept."""
+
+    __tablename__ = "user_tokens"
+    __table_args__ = (enum_check("purpose", TokenPurpose, "purpose"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(24))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ApiToken(db.Model):
+    """A bearer token for the JSON API; only its SHA-256 is kept."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship()
+
+
+class AuditEntry(db.Model):
+    __tablename__ = "audit_entries"
+    __table_args__ = (Index("ix_audit_entries_object", "object_type", "object_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Who acted when no user did: 'participant link', 'worker', 'cli'…
+    actor: Mapped[str | None] = mapped_column(String(120))
+    action: Mapped[str] = mapped_column(String(64))
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[int | None]
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"), index=True)
+    # Personal fields are blanked here when a person is erased.
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
+    changes: Mapped[dict] = mapped_column(JSON, default=dict)

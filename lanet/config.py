@@ -1,0 +1,102 @@
+"""Every setting comes from the environment; with nothing set, LANET runs on one machine
+with SQLite, a filesystem Celery broker and mail written into a folder."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+def instance_path() -> Path:
+    return Path(os.environ.get("LANET_INSTANCE", ROOT / "instance")).resolve()
+
+
+def _sqlalchemy_url(instance: Path) -> str:
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return f"sqlite:///{instance / 'lanet.sqlite3'}"
+    # Heroku-style and plain postgres URLs both mean psycopg 3 here.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _broker(instance: Path) -> tuple[str, dict]:
+    redis_url = os.environ.get("REDIS_URL")
+    if redis_url:
+        return redis_url, {"visibility_timeout": 3600}
+    folder = instance / "broker"
+    for sub in ("out", "processed"):
+        (folder / sub).mkdir(parents=True, exist_ok=True)
+    # The filesystem transport needs no server; web, worker and beat share the folder.
+    return "filesystem://", {
+        "data_folder_in": str(folder / "out"),
+        "data_folder_out": str(folder / "out"),
+        "processed_folder": str(folder / "processed"),
+        "store_processed": False,
+    }
+
+
+def load() -> dict:
+    """The Flask configuration, read from the environment at call time."""
+    instance = instance_path()
+    instance.mkdir(parents=True, exist_ok=True)
+    broker_url, transport_options = _broker(instance)
+    mail_server = os.environ.get("MAIL_SERVER", "")
+    return {
+        "SECRET_KEY": os.environ.get("SECRET_KEY", "dev-only-not-secret-change-me"),
+        "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "SQLALCHEMY_DATABASE_URI": _sqlalchemy_url(instance),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": os.environ.get("REDIS_URL", ""),
+        "MAIL_SERVER": mail_server,
+        "MAIL_PORT": _int("MAIL_PORT", 25),
+        "MAIL_USE_TLS": _bool("MAIL_USE_TLS"),
+        "MAIL_USE_SSL": _bool("MAIL_USE_SSL"),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
+        "MAIL_DEFAULT_SENDER": os.environ.get(
+            "MAIL_DEFAULT_SENDER", "LANET <no-reply@lanet.local>"
+        ),
+        # Without MAIL_SERVER, messages are written as .eml files into this folder.
+        "MAIL_FOLDER": os.environ.get("MAIL_FOLDER", str(instance / "mail")),
+        "MAIL_RATE_PER_MINUTE": _int("MAIL_RATE_PER_MINUTE", 600),
+        "FILES_FOLDER": os.environ.get("FILES_FOLDER", str(instance / "files")),
+        "DEV_PAGES": _bool("LANET_DEV_PAGES", default=not mail_server),
+        "BABEL_DEFAULT_LOCALE": "es",
+        "BABEL_DEFAULT_TIMEZONE": "UTC",
+        "LANGUAGES": ["es", "pt", "en"],
+        "WTF_CSRF_ENABLED": _bool("WTF_CSRF_ENABLED", True),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", False),
+        "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL") or "memory://",
+        "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "CELERY": {
+            "broker_url": broker_url,
+            "broker_transport_options": transport_options,
+            "task_ignore_result": True,
+            "task_acks_late": True,
+            "task_reject_on_worker_lost": True,
+            "worker_prefetch_multiplier": 1,
+            "broker_connection_retry_on_startup": True,
+            "beat_schedule_filename": str(instance / "celerybeat-schedule"),
+            "timezone": "UTC",
+        },
+    }

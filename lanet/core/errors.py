@@ -1,0 +1,75 @@
+"""Error pages: a clear page (or JSON under /api) and never a stack trace."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from sqlalchemy.exc import DBAPIError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+from lanet.extensions import db
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _render(status: int, title: str, message: str):
+    if _wants_json():
+        body = {"type": "about:blank", "title": title, "status": status, "detail": message}
+        response = jsonify(body)
+        response.status_code = status
+        response.mimetype = "application/problem+json"
+        return response
+    return render_template("errors/error.html", title=title, message=message), status
+
+
+def handle_http_error(error: HTTPException):
+    titles = {
+        404: _("Page not found"),
+        403: _("Not allowed"),
+        405: _("Method not allowed"),
+        429: _("Too many requests"),
+    }
+    title = titles.get(error.code or 500, error.name)
+    messages = {
+        404: _("There is nothing at this address. It may have moved."),
+        403: _("You do not have permission to see this page."),
+        429: _("Too many requests in a short time. Please wait a moment and try again."),
+    }
+    response = _render(error.code or 500, title, messages.get(error.code or 500, error.name))
+    if isinstance(response, tuple):
+        # Keep headers the error carries, such as Retry-After on 429.
+        body, status = response
+        return body, status, dict(error.get_response().headers.items())
+    return response
+
+
+def handle_database_unavailable(error: Exception):
+    db.session.rollback()
+    response = _render(
+        503,
+        _("Temporarily unavailable"),
+        _(
+            "The service cannot reach its database right now. Nothing was saved; please try again in a minute."
+        ),
+    )
+    if isinstance(response, tuple):
+        body, status = response
+        return body, status, {"Retry-After": "30"}
+    response.headers["Retry-After"] = "30"
+    return response
+
+
+def handle_unexpected(error: Exception):
+    return _render(
+        500, _("Something went wrong"), _("The error has been logged. Please try again.")
+    )
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(OperationalError, handle_database_unavailable)
+    app.register_error_handler(DBAPIError, handle_database_unavailable)
+    if not app.config.get("TESTING"):
+        app.register_error_handler(Exception, handle_unexpected)

@@ -1,0 +1,72 @@
+"""What every page shares: template helpers for times and languages, and response headers."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask, Response, request, url_for
+from flask_babel import format_date, format_datetime, format_time
+
+from lanet.core.i18n import current_language
+
+
+def local_datetime(value: datetime, timezone: str) -> datetime:
+    return value.astimezone(ZoneInfo(timezone))
+
+
+def format_in_zone(value: datetime, timezone: str, fmt: str = "medium") -> str:
+    """A time shown in the given IANA zone, whatever the viewer's default."""
+    return format_datetime(local_datetime(value, timezone), fmt, rebase=False)
+
+
+def format_time_in_zone(value: datetime, timezone: str) -> str:
+    return format_time(local_datetime(value, timezone), "short", rebase=False)
+
+
+def format_date_range(start: date, end: date, precision: str = "day") -> str:
+    if precision == "year":
+        return str(start.year)
+    if precision in {"month", "half-year"}:
+        if start.year == end.year and start.month == end.month:
+            return format_date(start, "MMMM yyyy")
+        return f"{format_date(start, 'MMMM yyyy')} – {format_date(end, 'MMMM yyyy')}"
+    if start == end:
+        return format_date(start, "long")
+    return f"{format_date(start, 'medium')} – {format_date(end, 'medium')}"
+
+
+def url_with_language(language: str) -> str:
+    """The current page in another language."""
+    args = dict(request.view_args or {})
+    query = request.args.to_dict()
+    query["lang"] = language
+    if request.endpoint is None:
+        return url_for("core.home", lang=language)
+    return url_for(request.endpoint, **args, **query)
+
+
+def security_headers(response: Response) -> Response:
+    # Scripts and styles only from this origin: no inline script, no CDN (venues may be offline).
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+    )
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    return response
+
+
+def init_app(app: Flask) -> None:
+    from lanet.core import errors
+
+    errors.init_app(app)
+    app.jinja_env.filters["in_zone"] = format_in_zone
+    app.jinja_env.filters["time_in_zone"] = format_time_in_zone
+    app.jinja_env.globals["format_date_range"] = format_date_range
+    app.jinja_env.globals["url_with_language"] = url_with_language
+    app.jinja_env.globals["LANGUAGE_NAMES"] = {"es": "Español", "pt": "Português", "en": "English"}
+    app.jinja_env.globals["current_language"] = current_language
+    app.after_request(security_headers)

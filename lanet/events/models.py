@@ -1,0 +1,209 @@
+"""Series, cycles and events."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lanet.core.types import UTCDateTime, enum_check, utcnow
+from lanet.extensions import db
+from lanet.network.models import Country, Institution
+
+
+class EventKind(enum.StrEnum):
+    lemkin_seminar = "lemkin_seminar"
+    focal_points_meeting = "focal_points_meeting"
+    national_seminar = "national_seminar"
+    workshop = "workshop"
+    course = "course"
+    conference = "conference"
+    side_event = "side_event"
+    videoconference = "videoconference"
+    network_meeting = "network_meeting"
+    international_meeting = "international_meeting"
+
+
+class EventStatus(enum.StrEnum):
+    planned = "planned"
+    open = "open"
+    closed = "closed"
+    held = "held"
+    cancelled = "cancelled"
+
+
+class DatePrecision(enum.StrEnum):
+    """How much of the date is known: 'time' events have start/end times of day."""
+
+    time = "time"
+    day = "day"
+    month = "month"
+    half_year = "half-year"
+    year = "year"
+
+
+class PartnerRole(enum.StrEnum):
+    organizer = "organizer"
+    collaborator = "collaborator"
+    supporter = "supporter"
+    funder = "funder"
+
+
+class Series(db.Model):
+    __tablename__ = "series"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name_translations: Mapped[dict] = mapped_column(JSON, default=dict)
+    description: Mapped[str | None] = mapped_column(Text)
+    parts_per_cycle: Mapped[int] = mapped_column(default=2)
+
+    cycles: Mapped[list[Cycle]] = relationship(back_populates="series", order_by="Cycle.number")
+
+    def name(self, language: str) -> str:
+        names = self.name_translations or {}
+        return names.get(language) or names.get("en") or self.code
+
+
+class Cycle(db.Model):
+    __tablename__ = "cycles"
+    __table_args__ = (UniqueConstraint("series_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    series_id: Mapped[int] = mapped_column(ForeignKey("series.id"))
+    number: Mapped[int]
+
+    series: Mapped[Series] = relationship(back_populates="cycles")
+    parts: Mapped[list[Event]] = relationship(back_populates="cycle", order_by="Event.part_number")
+
+
+class Event(db.Model):
+    __tablename__ = "events"
+    __table_args__ = (
+        enum_check("kind", EventKind, "kind"),
+        enum_check("status", EventStatus, "status"),
+        enum_check("date_precision", DatePrecision, "date_precision"),
+        CheckConstraint("end_date >= start_date", name="dates_in_order"),
+        CheckConstraint(
+            "starts_at IS NULL OR ends_at IS NULL OR ends_at >= starts_at", name="times_in_order"
+        ),
+        CheckConstraint(
+            "registration_opens_at IS NULL OR registration_closes_at IS NULL"
+            " OR registration_closes_at >= registration_opens_at",
+            name="registration_window_in_order",
+        ),
+        CheckConstraint("capacity IS NULL OR capacity >= 0", name="capacity_not_negative"),
+        CheckConstraint(
+            "seats_confirmed >= 0 AND (capacity IS NULL OR seats_confirmed <= capacity)",
+            name="seats_within_capacity",
+        ),
+        CheckConstraint(
+            "(cycle_id IS NULL AND part_number IS NULL)"
+            " OR (cycle_id IS NOT NULL AND part_number >= 1)",
+            name="part_of_cycle",
+        ),
+        UniqueConstraint("cycle_id", "part_number"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    # Titles in es/pt/en where the organizers gave them; `title` is the fallback.
+    title_translations: Mapped[dict] = mapped_column(JSON, default=dict)
+    description: Mapped[str | None] = mapped_column(Text)
+    audience: Mapped[str | None] = mapped_column(Text)
+    venue: Mapped[str | None] = mapped_column(String(300))
+    city: Mapped[str | None] = mapped_column(String(120))
+    country_code: Mapped[str | None] = mapped_column(ForeignKey("countries.code"), index=True)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # Local dates in the event's timezone: always known, used for listing and all-day entries.
+    start_date: Mapped[date] = mapped_column(Date, index=True)
+    end_date: Mapped[date] = mapped_column(Date)
+    date_precision: Mapped[str] = mapped_column(String(16), default=DatePrecision.day)
+    # Exact instants, only when times of day are known (date_precision == 'time').
+    starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(16), default=EventStatus.planned, index=True)
+    is_public: Mapped[bool] = mapped_column(default=True)
+    languages: Mapped[str] = mapped_column(String(20), default="es")
+    capacity: Mapped[int | None]
+    # Confirmed seats, moved only by a conditional UPDATE so the CHECK above can hold.
+    seats_confirmed: Mapped[int] = mapped_column(default=0)
+    requires_approval: Mapped[bool] = mapped_column(default=False)
+    registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    note: Mapped[str | None] = mapped_column(Text)
+    cycle_id: Mapped[int | None] = mapped_column(ForeignKey("cycles.id"), index=True)
+    part_number: Mapped[int | None]
+    # iCalendar SEQUENCE of the event entry; raised on every published change.
+    sequence: Mapped[int] = mapped_column(default=0)
+    agenda_version: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    country: Mapped[Country | None] = relationship()
+    cycle: Mapped[Cycle | None] = relationship(back_populates="parts")
+    quotas: Mapped[list[EventQuota]] = relationship(
+        back_populates="event", cascade="all, delete-orphan", order_by="EventQuota.country_code"
+    )
+    partners: Mapped[list[EventPartner]] = relationship(
+        back_populates="event", cascade="all, delete-orphan", order_by="EventPartner.id"
+    )
+
+    def display_title(self, language: str) -> str:
+        return (self.title_translations or {}).get(language) or self.title
+
+    @property
+    def language_list(self) -> list[str]:
+        return [code for code in self.languages.split(",") if code]
+
+
+class EventQuota(db.Model):
+    """Seats reserved for one country; confirmed seats are counted under the same lock."""
+
+    __tablename__ = "event_quotas"
+    __table_args__ = (
+        UniqueConstraint("event_id", "country_code"),
+        CheckConstraint("seats >= 0", name="seats_not_negative"),
+        CheckConstraint(
+            "seats_confirmed >= 0 AND seats_confirmed <= seats", name="seats_within_quota"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    country_code: Mapped[str] = mapped_column(ForeignKey("countries.code"))
+    seats: Mapped[int]
+    seats_confirmed: Mapped[int] = mapped_column(default=0)
+
+    event: Mapped[Event] = relationship(back_populates="quotas")
+    country: Mapped[Country] = relationship()
+
+
+class EventPartner(db.Model):
+    """Organizing, collaborating, supporting and funding organizations of an event."""
+
+    __tablename__ = "event_partners"
+    __table_args__ = (
+        UniqueConstraint("event_id", "institution_id", "role"),
+        enum_check("role", PartnerRole, "role"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id"))
+    role: Mapped[str] = mapped_column(String(16))
+
+    event: Mapped[Event] = relationship(back_populates="partners")
+    institution: Mapped[Institution] = relationship()

@@ -1,0 +1,92 @@
+"""Reading events for the public listing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import extract, select
+from sqlalchemy.orm import selectinload
+
+from lanet.events.models import Event, EventKind, EventPartner, EventStatus
+from lanet.extensions import db
+from lanet.network.models import Country
+
+CARRIED_OUT = (EventStatus.held,)
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    year: int | None = None
+    country: str | None = None
+    kind: str | None = None
+
+    @classmethod
+    def from_args(cls, args) -> EventFilter:
+        """Unknown or malformed values are ignored rather than refused: this is a public filter."""
+        year_text = (args.get("year") or "").strip()
+        year = int(year_text) if year_text.isdigit() and 1900 < int(year_text) < 3000 else None
+        country = (args.get("country") or "").strip().upper() or None
+        if country is not None and (len(country) != 2 or not country.isalpha()):
+            country = None
+        kind = (args.get("kind") or "").strip() or None
+        if kind is not None and kind not in EventKind.__members__:
+            kind = None
+        return cls(year=year, country=country, kind=kind)
+
+
+def public_events(filters: EventFilter) -> list[Event]:
+    query = (
+        select(Event)
+        .where(Event.is_public.is_(True))
+        .options(
+            selectinload(Event.country),
+            selectinload(Event.partners).selectinload(EventPartner.institution),
+        )
+        .order_by(Event.start_date.desc(), Event.id)
+    )
+    if filters.year:
+        query = query.where(extract("year", Event.start_date) == filters.year)
+    if filters.country:
+        query = query.where(Event.country_code == filters.country)
+    if filters.kind:
+        query = query.where(Event.kind == filters.kind)
+    return list(db.session.scalars(query))
+
+
+def split_carried_out(events: list[Event]) -> tuple[list[Event], list[Event]]:
+    carried_out = [e for e in events if e.status in CARRIED_OUT]
+    planned = [e for e in events if e.status not in CARRIED_OUT]
+    planned.sort(key=lambda e: (e.start_date, e.id))
+    return carried_out, planned
+
+
+def filter_choices() -> dict:
+    years = sorted(
+        {
+            int(y)
+            for y in db.session.scalars(
+                select(extract("year", Event.start_date)).where(Event.is_public.is_(True))
+            )
+        },
+        reverse=True,
+    )
+    countries = list(
+        db.session.scalars(
+            select(Country)
+            .where(Country.code.in_(select(Event.country_code).where(Event.is_public.is_(True))))
+            .order_by(Country.name_en)
+        )
+    )
+    return {"years": years, "countries": countries, "kinds": list(EventKind)}
+
+
+def event_by_slug(slug: str) -> Event | None:
+    return db.session.scalar(
+        select(Event)
+        .where(Event.slug == slug, Event.is_public.is_(True))
+        .options(
+            selectinload(Event.country),
+            selectinload(Event.quotas),
+            selectinload(Event.partners).selectinload(EventPartner.institution),
+        )
+    )

@@ -1,0 +1,36 @@
+"""Imports every feature's models so that metadata, Alembic and the shell see them all."""
+
+from lanet.accounts.models import ApiToken, AuditEntry, RoleName, User, UserRole, UserToken
+from lanet.agenda.models import AgendaItem, AgendaSpeaker, AgendaVersion
+from lanet.attendance.models import Attendance
+from lanet.core.models import StoredFile
+from lanet.events.models import Cycle, Event, EventPartner, EventQuota, Series
+from lanet.mail.models import OutboxAttachment, OutboxMessage
+from lanet.network.models import Country, Institution, Person
+from lanet.registration.models import Invitation, Registration
+
+__all__ = [
+    "AgendaItem",
+    "AgendaSpeaker",
+    "AgendaVersion",
+    "ApiToken",
+    "Attendance",
+    "AuditEntry",
+    "Country",
+    "Cycle",
+    "Event",
+    "EventPartner",
+    "EventQuota",
+    "Institution",
+    "Invitation",
+    "OutboxAttachment",
+    "OutboxMessage",
+    "Person",
+    "Registration",
+    "RoleName",
+    "Series",
+    "StoredFile",
+    "User",
+    "UserRole",
+    "UserToken",
+]

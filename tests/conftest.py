@@ -1,0 +1,154 @@
+"""Test set-up: a fresh database per run (PostgreSQL or SQLite), an isolated Redis database,
+and an app whose tables are emptied after each test."""
+
+from __future__ import annotations
+
+import os
+import random
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from lanet import create_app
+from lanet.extensions import db as _db
+from lanet.testing import services
+
+TEST_DB = os.environ.get("LANET_TEST_DB", "sqlite")
+ARTIFACTS = Path(__file__).parent / "artifacts"
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    if TEST_DB != "postgres":
+        return
+    for item in items:
+        if item.get_closest_marker("services"):
+            item.add_marker(pytest.mark.postgres)
+
+
+def pytest_configure(config) -> None:
+    config.addinivalue_line("markers", "postgres: ran on PostgreSQL")
+
+
+@pytest.fixture(scope="session")
+def on_postgres() -> bool:
+    return TEST_DB == "postgres"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> Iterator[str]:
+    if TEST_DB != "postgres":
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'lanet.sqlite3'}"
+        return
+    import psycopg
+
+    name = f"lanet_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(services.PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    admin = services.PG_ADMIN_URL.rsplit("/", 1)[0]
+    yield f"{admin.replace('postgresql://', 'postgresql+psycopg://')}/{name}"
+    with psycopg.connect(services.PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str | None:
+    """A Redis database of its own, so parallel runs don't read each other's queues."""
+    if TEST_DB != "postgres" and not os.environ.get("LANET_TEST_REDIS_ALWAYS"):
+        return None
+    import redis
+
+    base = services.REDIS_URL.rsplit("/", 1)[0]
+    number = random.SystemRandom().randint(1, 15)
+    url = f"{base}/{number}"
+    redis.Redis.from_url(url).flushdb()
+    return url
+
+
+@pytest.fixture(scope="session")
+def instance_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("instance")
+
+
+@pytest.fixture(scope="session")
+def service_env(database_url, redis_url, instance_dir) -> dict[str, str]:
+    """The environment a real gunicorn or Celery process needs to share this test's data."""
+    env = {
+        "DATABASE_URL": database_url,
+        "LANET_INSTANCE": str(instance_dir),
+        "SECRET_KEY": "test-secret-key",
+        "MAIL_FOLDER": str(instance_dir / "mail"),
+        "RATELIMIT_ENABLED": "0",
+        "PYTHONUNBUFFERED": "1",
+    }
+    if redis_url:
+        env["REDIS_URL"] = redis_url
+    return env
+
+
+@pytest.fixture(scope="session")
+def app(service_env, database_url, redis_url):
+    os.environ.update({k: v for k, v in service_env.items() if k == "LANET_INSTANCE"})
+    overrides = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SECRET_KEY": "test-secret-key",
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "MAIL_FOLDER": service_env["MAIL_FOLDER"],
+        "SERVER_NAME": None,
+    }
+    if redis_url:
+        os.environ["REDIS_URL"] = redis_url
+    application = create_app(overrides)
+    if redis_url:
+        celery_app = application.extensions["celery"]
+        celery_app.conf.broker_url = redis_url
+        application.config["REDIS_URL"] = redis_url
+    with application.app_context():
+        _db.create_all()
+    yield application
+    with application.app_context():
+        _db.session.remove()
+        _db.engine.dispose()
+
+
+def _empty_tables() -> None:
+    tables = [t.name for t in reversed(_db.metadata.sorted_tables)]
+    if _db.engine.dialect.name == "postgresql":
+        quoted = ", ".join(f'"{t}"' for t in tables)
+        _db.session.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            _db.session.execute(text(f'DELETE FROM "{table}"'))
+    _db.session.commit()
+
+
+@pytest.fixture()
+def db(app):
+    with app.app_context():
+        yield _db
+        _db.session.rollback()
+        _empty_tables()
+        _db.session.remove()
+
+
+@pytest.fixture()
+def client(app, db):
+    return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
+
+
+@pytest.fixture()
+def seeded(db):
+    from lanet.seed import seed_demo
+
+    seed_demo()
+    return db
