@@ -61,12 +61,31 @@ def _tune_sqlite(app: Flask) -> None:
         cursor.close()
 
 
-def _register_blueprints(app: Flask) -> None:
-    from lanet.core.views import bp as core_bp
-    from lanet.events.views import bp as events_bp
+FEATURES = (
+    "core",
+    "network",
+    "events",
+    "agenda",
+    "registration",
+    "attendance",
+    "calendars",
+    "mail",
+    "accounts",
+    "api",
+)
 
-    app.register_blueprint(core_bp)
-    app.register_blueprint(events_bp)
+
+def _register_blueprints(app: Flask) -> None:
+    """Each feature's `views.bp`, where the feature has pages."""
+    import importlib
+    import importlib.util
+
+    for feature in FEATURES:
+        module_name = f"lanet.{feature}.views"
+        if importlib.util.find_spec(module_name) is None:
+            continue
+        module = importlib.import_module(module_name)
+        app.register_blueprint(module.bp)
     if app.config["DEV_PAGES"]:
         from lanet.mail.dev_views import bp as dev_mail_bp
 

@@ -98,6 +98,12 @@ if __name__ == "__main__":
         update()
     elif command == "apply" and len(sys.argv) == 3:
         apply(sys.argv[2])
+    elif command == "sync":
+        update()
+        for path in sorted((CATALOGS / "strings").glob("*.json")):
+            apply(str(path))
+        _pybabel("compile", "-d", str(CATALOGS))
+        sys.exit(missing())
     elif command == "missing":
         sys.exit(missing())
     else:

@@ -17,6 +17,13 @@ from lanet.extensions import db as _db
 from lanet.testing import services
 
 TEST_DB = os.environ.get("LANET_TEST_DB", "sqlite")
+
+# Each feature may keep shared fixtures in tests/fixtures/<feature>.py.
+pytest_plugins = sorted(
+    f"tests.fixtures.{path.stem}"
+    for path in (Path(__file__).parent / "fixtures").glob("*.py")
+    if path.stem != "__init__"
+)
 ARTIFACTS = Path(__file__).parent / "artifacts"
 
 

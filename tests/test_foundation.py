@@ -48,9 +48,8 @@ def _person(db, email="ana@example.org") -> Person:
 
 
 def _violates(db, statement: str, **params) -> None:
-    with pytest.raises(IntegrityError):
-        with db.session.begin_nested():
-            db.session.execute(text(statement), params)
+    with pytest.raises(IntegrityError), db.session.begin_nested():
+        db.session.execute(text(statement), params)
 
 
 def test_end_before_start_is_refused_by_the_database(db):

@@ -14,25 +14,24 @@ def celery_init_app(app: Flask) -> Celery:
 
     celery_app = Celery(app.name, task_cls=FlaskTask)
     celery_app.config_from_object(app.config["CELERY"])
-    celery_app.conf.beat_schedule = beat_schedule()
     celery_app.set_default()
     app.extensions["celery"] = celery_app
+    # Registers every feature's shared_task with this app (and thus every process's app).
+    import workers.tasks  # noqa: F401
+
+    celery_app.conf.beat_schedule = beat_schedule()
     return celery_app
 
 
 def beat_schedule() -> dict:
     """Periodic work; exactly one `celery -A workers beat` process must run it."""
-    from workers.schedule import SCHEDULE
+    from workers.schedule import collect
 
-    return dict(SCHEDULE)
+    return collect()
 
 
 def make_worker_app() -> Celery:
     from lanet import create_app
 
     flask_app = create_app()
-    celery_app: Celery = flask_app.extensions["celery"]
-    # Importing the task modules registers the shared_task functions with this app.
-    import workers.tasks  # noqa: F401
-
-    return celery_app
+    return flask_app.extensions["celery"]

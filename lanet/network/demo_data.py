@@ -39,7 +39,9 @@ COUNTRIES: tuple[CountryData, ...] = (
     CountryData("CL", "Chile", "Chile", "Chile", "member"),
     CountryData("CO", "Colombia", "Colômbia", "Colombia", "member"),
     CountryData("CR", "Costa Rica", "Costa Rica", "Costa Rica", "member"),
-    CountryData("DO", "República Dominicana", "República Dominicana", "Dominican Republic", "member"),
+    CountryData(
+        "DO", "República Dominicana", "República Dominicana", "Dominican Republic", "member"
+    ),
     CountryData("EC", "Ecuador", "Equador", "Ecuador", "member"),
     CountryData("SV", "El Salvador", "El Salvador", "El Salvador", "member"),
     CountryData("GT", "Guatemala", "Guatemala", "Guatemala", "member"),
@@ -142,7 +144,9 @@ PARTNER_INSTITUTIONS: dict[str, PartnerData] = {
         "Gobierno de la República Argentina", "AR", "other_government"
     ),
     "Ministry of Foreign Affairs of Costa Rica": PartnerData(
-        "Ministerio de Relaciones Exteriores y Culto de Costa Rica", "CR", "ministry_foreign_affairs"
+        "Ministerio de Relaciones Exteriores y Culto de Costa Rica",
+        "CR",
+        "ministry_foreign_affairs",
     ),
     "Department of Human Rights, Carabineros de Chile": PartnerData(
         "Departamento de Derechos Humanos, Carabineros de Chile", "CL", "security_forces"
@@ -177,8 +181,7 @@ PARTNER_INSTITUTIONS: dict[str, PartnerData] = {
     ),
     "National Commission of the Study and Application of International Humanitarian Law"
     " (CONADIH)": PartnerData(
-        "Comisión Nacional de Estudio y Aplicación del Derecho Internacional Humanitario"
-        " (CONADIH)",
+        "Comisión Nacional de Estudio y Aplicación del Derecho Internacional Humanitario (CONADIH)",
         "PE",
         "other_government",
     ),
@@ -218,8 +221,7 @@ SERIES: tuple[SeriesData, ...] = (
             "en": "Raphael Lemkin Seminar for Genocide Prevention, Latin American edition",
             "es": "Seminario Raphael Lemkin para la Prevención del Genocidio,"
             " edición latinoamericana",
-            "pt": "Seminário Raphael Lemkin para a Prevenção do Genocídio,"
-            " edição latino-americana",
+            "pt": "Seminário Raphael Lemkin para a Prevenção do Genocídio, edição latino-americana",
         },
         description=(
             "Cycles of two parts; part one in Oświęcim, Poland, part two at a site in Latin"
@@ -421,9 +423,7 @@ EVENTS: tuple[EventData, ...] = (
                 "Concepts of genocide and mass atrocities",
                 "Conceptos de genocidio y atrocidades masivas",
             ),
-            AgendaEntryData(
-                "session", "The framework of prevention", "El marco de la prevención"
-            ),
+            AgendaEntryData("session", "The framework of prevention", "El marco de la prevención"),
             AgendaEntryData("session", "Early-warning systems", "Sistemas de alerta temprana"),
             AgendaEntryData(
                 "session",
@@ -447,8 +447,7 @@ EVENTS: tuple[EventData, ...] = (
             "International Conference for the Prevention of Genocide and Other Mass Atrocities",
             "Conferencia Internacional para la Prevención del Genocidio y Otras Atrocidades"
             " Masivas",
-            "Conferência Internacional para a Prevenção do Genocídio e Outras Atrocidades em"
-            " Massa",
+            "Conferência Internacional para a Prevenção do Genocídio e Outras Atrocidades em Massa",
         ),
         city="Santiago",
         country="CL",
@@ -468,8 +467,7 @@ EVENTS: tuple[EventData, ...] = (
         title="Seminar on International Mechanisms for Mass Atrocity Prevention",
         title_translations=_titles(
             "Seminar on International Mechanisms for Mass Atrocity Prevention",
-            "Seminario sobre Mecanismos Internacionales para la Prevención de Atrocidades"
-            " Masivas",
+            "Seminario sobre Mecanismos Internacionales para la Prevención de Atrocidades Masivas",
             "Seminário sobre Mecanismos Internacionais para a Prevenção de Atrocidades em Massa",
         ),
         city="Mexico City",
@@ -700,8 +698,7 @@ EVENTS: tuple[EventData, ...] = (
             " prevention",
             "Taller sobre estándares internacionales aplicados al uso de la fuerza, con enfoque"
             " en la prevención",
-            "Oficina sobre padrões internacionais aplicados ao uso da força, com foco na"
-            " prevenção",
+            "Oficina sobre padrões internacionais aplicados ao uso da força, com foco na prevenção",
         ),
         city="Lima",
         country="PE",
@@ -814,9 +811,7 @@ EVENTS: tuple[EventData, ...] = (
     EventData(
         slug="cl-policing-course-2015",
         kind="course",
-        title=(
-            "Specialized Course on Human Rights, Policing, and Protection of Vulnerable Groups"
-        ),
+        title=("Specialized Course on Human Rights, Policing, and Protection of Vulnerable Groups"),
         title_translations=_titles(
             "Specialized Course on Human Rights, Policing, and Protection of Vulnerable Groups",
             "Curso Especializado en Derechos Humanos, Función Policial y Protección de Grupos"
@@ -1089,7 +1084,9 @@ MEMBER_INSTITUTIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "civil_society": ("Centro por la Justicia y el Derecho Internacional (CEJIL)",),
     },
     "DO": {
-        "ministry_foreign_affairs": ("Ministerio de Relaciones Exteriores de la República Dominicana",),
+        "ministry_foreign_affairs": (
+            "Ministerio de Relaciones Exteriores de la República Dominicana",
+        ),
         "ministry_defense": ("Ministerio de Defensa de la República Dominicana",),
         "ministry_justice": ("Procuraduría General de la República Dominicana",),
         "ombudsman": ("Defensor del Pueblo de la República Dominicana",),
@@ -1150,8 +1147,7 @@ MEMBER_INSTITUTIONS: dict[str, dict[str, tuple[str, ...]]] = {
         ),
         "ministry_defense": ("Secretaría de Defensa Nacional de Honduras",),
         "ministry_justice": (
-            "Secretaría de Derechos Humanos, Justicia, Gobernación y Descentralización de"
-            " Honduras",
+            "Secretaría de Derechos Humanos, Justicia, Gobernación y Descentralización de Honduras",
             "Dirección de Derechos Humanos, Justicia, Gobernación y Descentralización de Honduras",
         ),
         "ombudsman": ("Comisionado Nacional de los Derechos Humanos de Honduras (CONADEH)",),
@@ -1256,9 +1252,7 @@ MEMBER_INSTITUTIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "ombudsman": ("Defensoría del Pueblo de la República Bolivariana de Venezuela",),
         "security_forces": ("Cuerpo de Policía Nacional Bolivariana",),
         "academia": ("Universidad Central de Venezuela", "Universidad Católica Andrés Bello"),
-        "civil_society": (
-            "Programa Venezolano de Educación-Acción en Derechos Humanos (PROVEA)",
-        ),
+        "civil_society": ("Programa Venezolano de Educación-Acción en Derechos Humanos (PROVEA)",),
     },
 }
 
