@@ -26,6 +26,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from lanet import models  # noqa: F401  (every table registered before migrations run)
+    from lanet.accounts import login
     from lanet.core import i18n, web
     from lanet.extensions import csrf, db, limiter, mail, migrate
     from workers.celery_app import celery_init_app
@@ -35,6 +36,7 @@ def _init_extensions(app: Flask) -> None:
     mail.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
+    login.init_app(app)
     i18n.init_app(app)
     web.init_app(app)
     celery_init_app(app)
