@@ -867,7 +867,7 @@ REGIONAL_LAST_NAMES: dict[str, tuple[str, ...]] = {
     "BO": ("Mamani", "Quispe", "Condori", "Choque", "Flores"),
     "CL": ("Larraín", "Muñoz", "Contreras", "Araya", "Fuentes"),
     "GT": ("Xicará", "Coyoy", "Batz", "Morales", "Estrada"),
-    "MX": ("Hernández", "Xóchitl", "Cuauhtémoc", "Velázquez", "Guzmán"),
+    "MX": ("Hernández", "Juárez", "Velázquez", "Guzmán", "Ordóñez"),
     "PE": ("Huamán", "Quispe", "Mendoza", "Vílchez", "Cárdenas"),
     "PY": ("Benítez", "Cabañas", "Villalba", "Ayala", "Ojeda"),
     "UY": ("Silveira", "Pereyra", "Olivera", "Acuña", "Techera"),

@@ -1,0 +1,895 @@
+"""Idempotent demo seeding: the Network's real events of 2012–2015 and synthetic people.
+
+`seed_demo()` runs on an empty or an already seeded database alike. Every row is looked up
+by its natural key first (country code, institution name and country, event slug, person
+email, person × event, registration × day) and created only when missing. The report's
+facts (countries, institutions, the description of events) are refreshed on every run;
+what users may have changed since (registrations, agendas, an event's status or capacity)
+is set only when the row is created.
+
+The synthetic part is planned in memory from `random.Random(seed)` before the database is
+touched, so the same seed always gives the same people, registrations and attendance,
+whatever the database already holds.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+import unicodedata
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+
+from lanet.accounts.models import User, UserRole
+from lanet.accounts.passwords import DEMO_PASSWORD, hash_password
+from lanet.agenda.models import AgendaItem, AgendaVersion
+from lanet.attendance.models import Attendance
+from lanet.events.models import Cycle, Event, EventPartner, EventQuota, Series
+from lanet.extensions import db
+from lanet.network import demo_data as data
+from lanet.network.models import Country, Institution, Person
+from lanet.registration.models import Registration
+
+# --- What the demo adds to the report's facts ------------------------------------------------
+
+# The planned Lemkin part is open for registration in the demo, with country quotas, so that
+# registering, quotas and the waiting list can be tried at once.
+OPEN_EVENT = "lemkin-c2-p2"
+OPEN_EVENT_CAPACITY = 40
+OPEN_EVENT_QUOTAS: dict[str, int] = {"AR": 4, "BR": 3, "CO": 3, "MX": 3, "PE": 3}
+# Opened when the report was written; left without a closing date so the demo stays open.
+OPEN_EVENT_REGISTRATION_OPENS_AT = datetime(2015, 1, 15, 12, 0, tzinfo=UTC)
+# Applicants nominated per quota country on top of the cycle-2 participants coming back,
+# enough for some quotas to fill and put a few people on the waiting list.
+OPEN_EVENT_NEWCOMERS_PER_QUOTA_COUNTRY = 2
+
+GOVERNMENT = ("ministry_foreign_affairs", "ministry_defense", "ministry_justice", "ombudsman")
+
+
+@dataclass(frozen=True)
+class Cohort:
+    """Who registers for a held event: how many, from where, preferring which institutions."""
+
+    size: int
+    # "network": spread over the member countries; "host": mostly the host country;
+    # a tuple: only those countries.
+    scope: str | tuple[str, ...]
+    kinds: tuple[str, ...] = ()
+    instructors: int = 0
+    # The earlier part of the same cycle: most of its attendees come back (size = newcomers).
+    continues: str | None = None
+
+
+COHORTS: dict[str, Cohort] = {
+    "planning-2012": Cohort(28, "network", GOVERNMENT),
+    "lemkin-c1-p1": Cohort(30, "network", (*GOVERNMENT, "security_forces"), instructors=3),
+    "lemkin-c1-p2": Cohort(4, "network", GOVERNMENT, instructors=3, continues="lemkin-c1-p1"),
+    "hrc25-side-event": Cohort(14, "network", ("ministry_foreign_affairs",)),
+    "gaamac-1": Cohort(20, "network", ("ministry_foreign_affairs", "other_government")),
+    "brussels-2014": Cohort(12, "network", ("ministry_foreign_affairs",)),
+    "cr-tools-2014": Cohort(30, "host", GOVERNMENT),
+    "cl-carabineros-2014": Cohort(22, "host", ("security_forces",)),
+    "mx-mechanisms-2014": Cohort(28, "host", ("civil_society", "academia", *GOVERNMENT)),
+    "fpm-2": Cohort(24, "network", GOVERNMENT),
+    "py-chapter-2014": Cohort(18, "host", ("civil_society", *GOVERNMENT)),
+    "mx-ihl-course-2014": Cohort(22, "host", ("ministry_defense", "security_forces")),
+    "fio-assembly-2014": Cohort(16, "network", ("ombudsman",)),
+    "co-ihl-course-2014": Cohort(20, "host", ("ministry_defense", "security_forces")),
+    "lemkin-c2-p1": Cohort(30, "network", (*GOVERNMENT, "other_government"), instructors=3),
+    "ar-hn-videoconf-2014": Cohort(18, ("AR", "HN"), ("other_government", *GOVERNMENT)),
+    "pe-use-of-force-2014": Cohort(20, "host", ("security_forces", "ministry_defense")),
+    "fpm-3": Cohort(24, "network", GOVERNMENT),
+    "sv-cries-workshop": Cohort(16, "host", ("civil_society", "academia")),
+}
+
+# Where the report gives only a month or a year, attendance falls on a run of weekdays.
+IMPRECISE_HELD_DAYS = {"lemkin_seminar": 5}
+IMPRECISE_HELD_DAYS_DEFAULT = 2
+
+# How often a kind of institution employs the synthetic people of a country.
+INSTITUTION_KIND_WEIGHTS = {
+    "ministry_foreign_affairs": 3.0,
+    "ministry_defense": 2.0,
+    "ministry_justice": 2.0,
+    "ombudsman": 2.0,
+    "security_forces": 2.0,
+    "other_government": 1.5,
+    "academia": 1.0,
+    "civil_society": 1.5,
+}
+
+AGENDA_DAY_STARTS = time(9, 0)
+AGENDA_LUNCH = (time(12, 30), time(14, 0))
+AGENDA_GAP = timedelta(minutes=15)
+AGENDA_DURATIONS = {
+    "ceremony": timedelta(minutes=30),
+    "session": timedelta(minutes=75),
+    "module": timedelta(minutes=90),
+    "visit": timedelta(minutes=120),
+    "break": timedelta(minutes=30),
+}
+AGENDA_ROOM = "Sala principal"
+
+
+# --- The plan: synthetic data decided before touching the database ----------------------------
+
+
+@dataclass(frozen=True)
+class PersonPlan:
+    email: str
+    first_name: str
+    last_name: str
+    country: str
+    institution: str
+    kind: str
+    position: str
+    language: str
+    gender: str | None
+    consent_contact: bool
+
+
+@dataclass(frozen=True)
+class AttendancePlan:
+    day: date
+    checked_in_at: datetime
+    method: str
+
+
+@dataclass(frozen=True)
+class RegistrationPlan:
+    email: str
+    slug: str
+    role: str
+    status: str
+    created_at: datetime
+    confirmed_at: datetime | None = None
+    cancelled_at: datetime | None = None
+    waitlisted_at: datetime | None = None
+    seat_country: str | None = None
+    nominated_by: str | None = None  # email of the demo account that nominated the person
+    attendance: tuple[AttendancePlan, ...] = ()
+
+    @property
+    def updated_at(self) -> datetime:
+        stamps = (self.created_at, self.confirmed_at, self.cancelled_at, self.waitlisted_at)
+        return max(s for s in stamps if s is not None)
+
+
+@dataclass(frozen=True)
+class DemoPlan:
+    people: tuple[PersonPlan, ...]
+    registrations: tuple[RegistrationPlan, ...]
+    # When each person agreed to data processing: their first registration.
+    consent_at: dict[str, datetime]
+
+
+def plan_demo(random_seed: int = 2014) -> DemoPlan:
+    """The synthetic people and their registrations; pure, deterministic for a seed."""
+    rng = random.Random(random_seed)
+    people = _plan_people(rng)
+    registrations = _plan_registrations(rng, people)
+    consent_at: dict[str, datetime] = {}
+    for reg in registrations:
+        first = consent_at.get(reg.email)
+        consent_at[reg.email] = reg.created_at if first is None else min(first, reg.created_at)
+    return DemoPlan(tuple(people), tuple(registrations), consent_at)
+
+
+def ascii_slug(text: str) -> str:
+    """'María José' → 'maria-jose': accents are dropped for email addresses only."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    return "-".join("".join(c if c.isalnum() else " " for c in plain).split())
+
+
+def _plan_people(rng: random.Random) -> list[PersonPlan]:
+    people: list[PersonPlan] = []
+    for country in data.MEMBER_COUNTRIES:
+        for _ in range(data.PEOPLE_PER_COUNTRY[country]):
+            people.append(_plan_person(rng, country, number=len(people) + 1))
+    return people
+
+
+def _plan_person(rng: random.Random, country: str, number: int) -> PersonPlan:
+    portuguese = country in data.PORTUGUESE_COUNTRIES
+    # About one in twelve does not state a gender.
+    gender = None if rng.random() < 0.08 else rng.choice(("female", "male"))
+    female = gender == "female" if gender else rng.random() < 0.5
+    if portuguese:
+        first_names = data.FIRST_NAMES_PT_FEMALE if female else data.FIRST_NAMES_PT_MALE
+        surnames = data.LAST_NAMES_PT
+    else:
+        first_names = data.FIRST_NAMES_ES_FEMALE if female else data.FIRST_NAMES_ES_MALE
+        surnames = data.LAST_NAMES_ES + data.REGIONAL_LAST_NAMES.get(country, ()) * 3
+    first_name = rng.choice(first_names)
+    last_name = " ".join(_distinct(rng, surnames, 2 if rng.random() < 0.6 else 1))
+    kinds = list(data.MEMBER_INSTITUTIONS[country])
+    kind = rng.choices(kinds, weights=[INSTITUTION_KIND_WEIGHTS[k] for k in kinds])[0]
+    institution = rng.choice(data.MEMBER_INSTITUTIONS[country][kind])
+    positions = (data.POSITIONS_PT if portuguese else data.POSITIONS_ES)[kind]
+    position = rng.choice(positions)[1 if female else 0]
+    email = f"{ascii_slug(first_name)}.{ascii_slug(last_name)}.{number}@example.org"
+    return PersonPlan(
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        country=country,
+        institution=institution,
+        kind=kind,
+        position=position,
+        language="pt" if portuguese else "es",
+        gender=gender,
+        consent_contact=rng.random() < 0.6,
+    )
+
+
+def _distinct(rng: random.Random, choices: tuple[str, ...], count: int) -> list[str]:
+    picked: list[str] = []
+    while len(picked) < count:
+        name = rng.choice(choices)
+        if name not in picked:
+            picked.append(name)
+    return picked
+
+
+def _plan_registrations(rng: random.Random, people: list[PersonPlan]) -> list[RegistrationPlan]:
+    registrations: list[RegistrationPlan] = []
+    # Participants of each held event who came at least one day: the next part draws on them.
+    attended: dict[str, list[str]] = {}
+    for event in data.EVENTS:
+        if event.status != "held":
+            continue
+        cohort = COHORTS[event.slug]
+        days = held_days(event, rng)
+        returning = _returning(rng, attended.get(cohort.continues or "", []))
+        taken = set(returning)
+        instructors = _pick(rng, people, cohort.instructors, ("academia",), taken, only="academia")
+        taken |= {p.email for p in instructors}
+        newcomers = _cohort_people(rng, people, event, cohort, taken)
+        event_regs = [
+            _held_registration(rng, event, p.email, "instructor", days) for p in instructors
+        ]
+        event_regs += [
+            _held_registration(rng, event, email, "participant", days, returning=True)
+            for email in returning
+        ]
+        event_regs += [
+            _held_registration(rng, event, p.email, "participant", days) for p in newcomers
+        ]
+        attended[event.slug] = [
+            r.email for r in event_regs if r.role == "participant" and r.attendance
+        ]
+        registrations += event_regs
+    registrations += _plan_open_event(rng, people, attended.get("lemkin-c2-p1", []))
+    return registrations
+
+
+def _returning(rng: random.Random, previous: list[str]) -> list[str]:
+    """Four in five who attended the earlier part of a cycle come back for the next one."""
+    if not previous:
+        return []
+    return rng.sample(previous, k=round(len(previous) * 0.8))
+
+
+def _cohort_people(
+    rng: random.Random,
+    people: list[PersonPlan],
+    event: data.EventData,
+    cohort: Cohort,
+    taken: set[str],
+) -> list[PersonPlan]:
+    if isinstance(cohort.scope, tuple):
+        pool = [p for p in people if p.country in cohort.scope]
+        return _pick(rng, pool, cohort.size, cohort.kinds, taken)
+    if cohort.scope == "host" and event.country:
+        host = [p for p in people if p.country == event.country]
+        # Most of the room is the host country's; a few guests come from the region.
+        host_count = min(round(cohort.size * 0.85), int(len(host) * 0.8))
+        chosen = _pick(rng, host, host_count, cohort.kinds, taken)
+        guests = [p for p in people if p.country != event.country]
+        taken = taken | {p.email for p in chosen}
+        return chosen + _pick(rng, guests, cohort.size - host_count, cohort.kinds, taken)
+    return _pick(rng, people, cohort.size, cohort.kinds, taken)
+
+
+def _pick(
+    rng: random.Random,
+    candidates: list[PersonPlan],
+    count: int,
+    kinds: tuple[str, ...],
+    taken: set[str],
+    only: str | None = None,
+) -> list[PersonPlan]:
+    """A weighted sample without replacement (Efraimidis–Spirakis), spread over countries.
+
+    People of the preferred institution kinds weigh four times as much; dividing by the
+    size of each country's pool keeps large delegations from filling every room.
+    """
+    if count <= 0:
+        return []
+    pool = [p for p in candidates if p.email not in taken and (only is None or p.kind == only)]
+    per_country = Counter(p.country for p in pool)
+
+    def key(person: PersonPlan) -> float:
+        weight = (4.0 if person.kind in kinds else 1.0) / per_country[person.country]
+        return rng.random() ** (1.0 / weight)
+
+    keyed = [(key(p), p) for p in pool]
+    keyed.sort(key=lambda pair: pair[0], reverse=True)
+    return [p for _, p in keyed[:count]]
+
+
+def held_days(event: data.EventData, rng: random.Random) -> list[date]:
+    """The days an event took place: all of them, or weekdays inside a month or a year."""
+    if event.date_precision == "day":
+        return _date_range(event.start_date, event.end_date)
+    length = IMPRECISE_HELD_DAYS.get(event.kind, IMPRECISE_HELD_DAYS_DEFAULT)
+    mondays = [
+        d
+        for d in _date_range(event.start_date, event.end_date - timedelta(days=length - 1))
+        if d.weekday() == 0
+    ]
+    first = rng.choice(mondays)
+    return _date_range(first, first + timedelta(days=length - 1))
+
+
+def _date_range(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def _held_registration(
+    rng: random.Random,
+    event: data.EventData,
+    email: str,
+    role: str,
+    days: list[date],
+    returning: bool = False,
+) -> RegistrationPlan:
+    created_at = _utc(days[0] - timedelta(days=rng.randint(12, 70)), rng.randint(12, 22))
+    confirmed_at = created_at + timedelta(hours=rng.randint(1, 72))
+    # A few participants drop out; people coming back for part two and instructors do not.
+    if role == "participant" and not returning and rng.random() < 0.05:
+        cancelled_at = confirmed_at + timedelta(days=rng.randint(1, 10))
+        return RegistrationPlan(
+            email, event.slug, role, "cancelled", created_at, confirmed_at, cancelled_at
+        )
+    attendance = _attendance(rng, event, role, days, returning)
+    return RegistrationPlan(
+        email, event.slug, role, "confirmed", created_at, confirmed_at, attendance=attendance
+    )
+
+
+def _attendance(
+    rng: random.Random, event: data.EventData, role: str, days: list[date], returning: bool
+) -> tuple[AttendancePlan, ...]:
+    if role == "instructor":
+        # Instructors come for the one or two days of their module.
+        span = min(len(days), rng.randint(1, 2))
+        start = rng.randint(0, len(days) - span)
+        present = days[start : start + span]
+    elif not returning and rng.random() < 0.03:
+        present = []  # confirmed, never came
+    else:
+        present = [d for d in days if rng.random() < 0.93] or ([days[0]] if returning else [])
+    tz = ZoneInfo(event.timezone)
+    method = "manual" if event.kind == "videoconference" else "import"
+    return tuple(
+        AttendancePlan(
+            day,
+            datetime.combine(day, time(8, 15), tz).astimezone(UTC)
+            + timedelta(minutes=rng.randint(0, 60)),
+            method,
+        )
+        for day in present
+    )
+
+
+def _utc(day: date, hour: int) -> datetime:
+    return datetime.combine(day, time(hour, 0), UTC)
+
+
+class _OpenEventSeats:
+    """Quota seats for the quota countries; the rest of the capacity for everyone else."""
+
+    def __init__(self) -> None:
+        self.quota_left = dict(OPEN_EVENT_QUOTAS)
+        self.general_left = OPEN_EVENT_CAPACITY - sum(OPEN_EVENT_QUOTAS.values())
+
+    def take(self, country: str) -> tuple[bool, str | None]:
+        """(whether a seat was free, the quota country it counts against)."""
+        if country in self.quota_left:
+            if self.quota_left[country] == 0:
+                return False, None
+            self.quota_left[country] -= 1
+            return True, country
+        if self.general_left == 0:
+            return False, None
+        self.general_left -= 1
+        return True, None
+
+
+def _plan_open_event(
+    rng: random.Random, people: list[PersonPlan], part_one: list[str]
+) -> list[RegistrationPlan]:
+    """Registrations for the open Lemkin part, first come first served."""
+    countries = {p.email: p.country for p in people}
+    nominators = {
+        scope: account.email
+        for account in data.DEMO_ACCOUNTS
+        for role, scope in account.roles
+        if role == "focal_point" and scope
+    }
+    seats = _OpenEventSeats()
+    plans: list[RegistrationPlan] = []
+    for created_at, email in _open_event_applicants(rng, people, part_one):
+        country = countries[email]
+        common: dict[str, Any] = {
+            "email": email,
+            "slug": OPEN_EVENT,
+            "role": "participant",
+            "created_at": created_at,
+            "nominated_by": nominators.get(country),
+        }
+        confirmed_at = created_at + timedelta(hours=rng.randint(1, 48))
+        if rng.random() < 0.06:
+            # Registered and later withdrew, giving the seat back.
+            cancelled_at = confirmed_at + timedelta(days=rng.randint(1, 20))
+            plan = RegistrationPlan(
+                status="cancelled", confirmed_at=confirmed_at, cancelled_at=cancelled_at, **common
+            )
+        else:
+            got_seat, seat_country = seats.take(country)
+            if got_seat:
+                plan = RegistrationPlan(
+                    status="confirmed",
+                    confirmed_at=confirmed_at,
+                    seat_country=seat_country,
+                    **common,
+                )
+            else:
+                plan = RegistrationPlan(status="waitlisted", waitlisted_at=created_at, **common)
+        plans.append(plan)
+    return plans
+
+
+def _open_event_applicants(
+    rng: random.Random, people: list[PersonPlan], part_one: list[str]
+) -> list[tuple[datetime, str]]:
+    """Most part-one participants, plus newcomers nominated by the quota countries, by date."""
+    applicants = rng.sample(part_one, k=round(len(part_one) * 0.75))
+    taken = set(part_one)
+    for country in OPEN_EVENT_QUOTAS:
+        pool = [p for p in people if p.country == country]
+        newcomers = _pick(rng, pool, OPEN_EVENT_NEWCOMERS_PER_QUOTA_COUNTRY, GOVERNMENT, taken)
+        applicants += [p.email for p in newcomers]
+        taken |= {p.email for p in newcomers}
+    return sorted(
+        (OPEN_EVENT_REGISTRATION_OPENS_AT + timedelta(hours=rng.randint(1, 75 * 24)), email)
+        for email in applicants
+    )
+
+
+# --- Writing to the database ------------------------------------------------------------------
+
+
+def seed_demo(random_seed: int = 2014) -> dict[str, int]:
+    """Load the demo into the database and commit; safe to run again. Returns row counts."""
+    plan = plan_demo(random_seed)
+    session = db.session
+    _seed_countries()
+    institutions = _seed_institutions()
+    cycles = _seed_series()
+    events = _seed_events(cycles)
+    session.flush()
+    _seed_partners(events, institutions)
+    people = _seed_people(plan, institutions)
+    users = _seed_accounts(events, institutions, people)
+    session.flush()
+    registrations = _seed_registrations(plan, events, people, users)
+    session.flush()
+    _seed_attendance(plan, registrations)
+    _seed_agendas(events, users.get("staff@lanet.example"))
+    session.flush()
+    _sync_seat_counters()
+    session.commit()
+    return seed_counts()
+
+
+def seed_counts() -> dict[str, int]:
+    models: dict[str, Any] = {
+        "countries": Country,
+        "institutions": Institution,
+        "series": Series,
+        "cycles": Cycle,
+        "events": Event,
+        "event_partners": EventPartner,
+        "event_quotas": EventQuota,
+        "people": Person,
+        "users": User,
+        "user_roles": UserRole,
+        "registrations": Registration,
+        "attendance": Attendance,
+        "agenda_items": AgendaItem,
+        "agenda_versions": AgendaVersion,
+    }
+    counts = {name: _count(select(func.count()).select_from(m)) for name, m in models.items()}
+    counts["member_countries"] = _count(
+        select(func.count()).select_from(Country).where(Country.membership == "member")
+    )
+    counts["confirmed_registrations"] = _count(
+        select(func.count()).select_from(Registration).where(Registration.status == "confirmed")
+    )
+    return counts
+
+
+def _count(statement: Any) -> int:
+    return int(db.session.scalar(statement) or 0)
+
+
+def _assign(obj: Any, **values: Any) -> None:
+    """Set only what differs, so a second run leaves rows (and updated_at) untouched."""
+    for name, value in values.items():
+        if getattr(obj, name) != value:
+            setattr(obj, name, value)
+
+
+def _seed_countries() -> None:
+    existing = {c.code: c for c in db.session.scalars(select(Country))}
+    for country in data.COUNTRIES:
+        row = existing.get(country.code)
+        if row is None:
+            row = Country(code=country.code)
+            db.session.add(row)
+        _assign(
+            row,
+            name_es=country.name_es,
+            name_pt=country.name_pt,
+            name_en=country.name_en,
+            membership=country.membership,
+        )
+
+
+class InstitutionIndex:
+    """Institutions by (name, country) and by organization code."""
+
+    def __init__(self, rows: list[Institution]) -> None:
+        self.by_key = {(i.name, i.country_code): i for i in rows}
+        self.by_code = {i.code: i for i in rows if i.code}
+
+    def upsert(self, name: str, country: str | None, kind: str, code: str | None = None) -> None:
+        row = (self.by_code.get(code) if code else None) or self.by_key.get((name, country))
+        if row is None:
+            row = Institution()
+            db.session.add(row)
+        values = {"name": name, "country_code": country, "kind": kind}
+        if code:
+            values["code"] = code
+        _assign(row, **values)
+        self.by_key[(name, country)] = row
+        if code:
+            self.by_code[code] = row
+
+    def partner(self, reported_name: str) -> Institution:
+        """An organization code or a partner named in the report, as its institution row."""
+        if reported_name in self.by_code:
+            return self.by_code[reported_name]
+        partner = data.PARTNER_INSTITUTIONS[reported_name]
+        return self.by_key[(partner.name, partner.country)]
+
+    def named(self, name_or_code: str, country: str) -> Institution:
+        return self.by_code.get(name_or_code) or self.by_key[(name_or_code, country)]
+
+
+def _seed_institutions() -> InstitutionIndex:
+    index = InstitutionIndex(list(db.session.scalars(select(Institution))))
+    for org in data.ORGANIZATIONS:
+        index.upsert(org.name, org.country, org.kind, code=org.code)
+    for country, kinds in data.MEMBER_INSTITUTIONS.items():
+        for kind, names in kinds.items():
+            for name in names:
+                index.upsert(name, country, kind)
+    for partner in data.PARTNER_INSTITUTIONS.values():
+        index.upsert(partner.name, partner.country, partner.kind)
+    return index
+
+
+def _seed_series() -> dict[tuple[str, int], Cycle]:
+    cycles: dict[tuple[str, int], Cycle] = {}
+    for series_data in data.SERIES:
+        series = db.session.scalar(select(Series).where(Series.code == series_data.code))
+        if series is None:
+            series = Series(code=series_data.code)
+            db.session.add(series)
+        _assign(
+            series,
+            name_translations=dict(series_data.name),
+            description=series_data.description,
+            parts_per_cycle=series_data.parts_per_cycle,
+        )
+        existing = {c.number: c for c in series.cycles}
+        for number in series_data.cycles:
+            cycle = existing.get(number) or Cycle(series=series, number=number)
+            db.session.add(cycle)
+            cycles[(series_data.code, number)] = cycle
+    return cycles
+
+
+def _seed_events(cycles: dict[tuple[str, int], Cycle]) -> dict[str, Event]:
+    events = {e.slug: e for e in db.session.scalars(select(Event))}
+    for event_data in data.EVENTS:
+        event = events.get(event_data.slug)
+        if event is None:
+            event = _new_event(event_data)
+            db.session.add(event)
+            events[event_data.slug] = event
+        cycle = cycles[(event_data.series, event_data.cycle)] if event_data.series else None
+        _assign(
+            event,
+            kind=event_data.kind,
+            title=event_data.title,
+            title_translations=dict(event_data.title_translations),
+            audience=event_data.audience,
+            city=event_data.city,
+            country_code=event_data.country,
+            timezone=event_data.timezone,
+            start_date=event_data.start_date,
+            end_date=event_data.end_date,
+            date_precision=event_data.date_precision,
+            note=event_data.note,
+            languages=event_data.languages,
+            cycle=cycle,
+            part_number=event_data.part,
+        )
+    return events
+
+
+def _new_event(event_data: data.EventData) -> Event:
+    """A new event row with the state a user may later change (status, capacity, quotas)."""
+    event = Event(slug=event_data.slug, status=event_data.status, seats_confirmed=0)
+    if event_data.slug == OPEN_EVENT:
+        event.status = "open"
+        event.capacity = OPEN_EVENT_CAPACITY
+        event.registration_opens_at = OPEN_EVENT_REGISTRATION_OPENS_AT
+        event.quotas = [
+            EventQuota(country_code=country, seats=seats, seats_confirmed=0)
+            for country, seats in OPEN_EVENT_QUOTAS.items()
+        ]
+    return event
+
+
+def _seed_partners(events: dict[str, Event], institutions: InstitutionIndex) -> None:
+    existing = {
+        (p.event_id, p.institution_id, p.role) for p in db.session.scalars(select(EventPartner))
+    }
+    for event_data in data.EVENTS:
+        event = events[event_data.slug]
+        for role, names in (
+            ("organizer", event_data.organizers),
+            ("collaborator", event_data.collaborators),
+            ("supporter", event_data.supporters),
+            ("funder", event_data.funders),
+        ):
+            for name in names:
+                institution = institutions.partner(name)
+                if (event.id, institution.id, role) not in existing:
+                    db.session.add(EventPartner(event=event, institution=institution, role=role))
+                    existing.add((event.id, institution.id, role))
+
+
+def _seed_people(plan: DemoPlan, institutions: InstitutionIndex) -> dict[str, Person]:
+    people = {p.email: p for p in db.session.scalars(select(Person)) if p.email}
+    for spec in plan.people:
+        if spec.email in people:
+            continue
+        person = Person(
+            first_name=spec.first_name,
+            last_name=spec.last_name,
+            email=spec.email,
+            country_code=spec.country,
+            institution=institutions.named(spec.institution, spec.country),
+            position=spec.position,
+            language=spec.language,
+            gender=spec.gender,
+            consent_data_processing_at=plan.consent_at.get(spec.email),
+            consent_contact=spec.consent_contact,
+        )
+        db.session.add(person)
+        people[spec.email] = person
+    return people
+
+
+def _seed_accounts(
+    events: dict[str, Event], institutions: InstitutionIndex, people: dict[str, Person]
+) -> dict[str, User]:
+    users = {u.email: u for u in db.session.scalars(select(User))}
+    for account in data.DEMO_ACCOUNTS:
+        person = people.get(account.email)
+        if person is None:
+            person = Person(
+                first_name=account.first_name,
+                last_name=account.last_name,
+                email=account.email,
+                country_code=account.country,
+                institution=institutions.named(account.institution, account.country),
+                position=account.position,
+                language=account.language,
+                gender=account.gender,
+            )
+            db.session.add(person)
+            people[account.email] = person
+        user = users.get(account.email)
+        if user is None:
+            user = User(email=account.email, person=person)
+            db.session.add(user)
+            users[account.email] = user
+        if user.password_hash is None:
+            # Hashed once; Argon2 salts differ per run, so an existing hash is never replaced.
+            user.password_hash = hash_password(DEMO_PASSWORD)
+        held = {(r.role, r.event_id, r.country_code) for r in user.roles}
+        for role, scope in account.roles:
+            event = events[scope] if role == "organizer" and scope else None
+            country = scope if role == "focal_point" else None
+            if (role, event.id if event else None, country) not in held:
+                user.roles.append(
+                    UserRole(role=role, event_id=event.id if event else None, country_code=country)
+                )
+    return users
+
+
+def _seed_registrations(
+    plan: DemoPlan,
+    events: dict[str, Event],
+    people: dict[str, Person],
+    users: dict[str, User],
+) -> dict[tuple[str, str], Registration]:
+    slugs = {e.id: slug for slug, e in events.items()}
+    emails = {p.id: email for email, p in people.items()}
+    registrations = {
+        (emails[r.person_id], slugs[r.event_id]): r
+        for r in db.session.scalars(select(Registration))
+        if r.person_id in emails and r.event_id in slugs
+    }
+    for spec in plan.registrations:
+        if (spec.email, spec.slug) in registrations:
+            continue
+        nominator = users.get(spec.nominated_by) if spec.nominated_by else None
+        registration = Registration(
+            person=people[spec.email],
+            event=events[spec.slug],
+            role=spec.role,
+            status=spec.status,
+            seat_country_code=spec.seat_country,
+            nominated_by_id=nominator.id if nominator else None,
+            # The secret of the private link: new for every registration, never derived.
+            manage_token=secrets.token_urlsafe(32),
+            created_at=spec.created_at,
+            updated_at=spec.updated_at,
+            confirmed_at=spec.confirmed_at,
+            cancelled_at=spec.cancelled_at,
+            waitlisted_at=spec.waitlisted_at,
+        )
+        db.session.add(registration)
+        registrations[(spec.email, spec.slug)] = registration
+    return registrations
+
+
+def _seed_attendance(plan: DemoPlan, registrations: dict[tuple[str, str], Registration]) -> None:
+    existing = {(a.registration_id, a.day) for a in db.session.scalars(select(Attendance))}
+    for spec in plan.registrations:
+        registration = registrations[(spec.email, spec.slug)]
+        for day in spec.attendance:
+            if (registration.id, day.day) in existing:
+                continue
+            db.session.add(
+                Attendance(
+                    registration_id=registration.id,
+                    day=day.day,
+                    checked_in_at=day.checked_in_at,
+                    method=day.method,
+                )
+            )
+            existing.add((registration.id, day.day))
+
+
+def agenda_schedule(
+    event: data.EventData,
+) -> list[tuple[data.AgendaEntryData, datetime, datetime]]:
+    """The report's agenda laid out over the event's days, in local time, returned in UTC."""
+    if not event.agenda:
+        return []
+    tz = ZoneInfo(event.timezone)
+    days = _date_range(event.start_date, event.end_date)
+    by_day: dict[int, list[data.AgendaEntryData]] = defaultdict(list)
+    for index, entry in enumerate(event.agenda):
+        by_day[index * len(days) // len(event.agenda)].append(entry)
+    schedule = []
+    for day_index, entries in sorted(by_day.items()):
+        day = days[day_index]
+        cursor = datetime.combine(day, AGENDA_DAY_STARTS, tz)
+        lunch_from = datetime.combine(day, AGENDA_LUNCH[0], tz)
+        for entry in entries:
+            if cursor >= lunch_from:
+                cursor = max(cursor, datetime.combine(day, AGENDA_LUNCH[1], tz))
+                lunch_from = datetime.combine(day, time(23, 59), tz)
+            ends = cursor + AGENDA_DURATIONS[entry.kind]
+            schedule.append((entry, cursor.astimezone(UTC), ends.astimezone(UTC)))
+            cursor = ends + AGENDA_GAP
+    return schedule
+
+
+def _seed_agendas(events: dict[str, Event], publisher: User | None) -> None:
+    """A draft from the report's agenda, published once as version 1."""
+    with_items = set(db.session.scalars(select(AgendaItem.event_id).distinct()))
+    with_versions = set(db.session.scalars(select(AgendaVersion.event_id).distinct()))
+    for event_data in data.EVENTS:
+        event = events[event_data.slug]
+        if not event_data.agenda or event.id in with_items:
+            continue
+        items = [
+            AgendaItem(
+                event_id=event.id,
+                kind=entry.kind,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                title=entry.title_es,
+                room=entry.room or AGENDA_ROOM,
+            )
+            for entry, starts_at, ends_at in agenda_schedule(event_data)
+        ]
+        db.session.add_all(items)
+        db.session.flush()
+        if event.id in with_versions:
+            continue
+        db.session.add(
+            AgendaVersion(
+                event_id=event.id,
+                version=1,
+                items=[_agenda_item_json(item) for item in items],
+                changes=[],
+                published_at=_utc(event_data.start_date - timedelta(days=7), 12),
+                published_by_id=publisher.id if publisher else None,
+            )
+        )
+        event.agenda_version = max(event.agenda_version or 0, 1)
+
+
+def _agenda_item_json(item: AgendaItem) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "kind": item.kind,
+        "title": item.title,
+        "starts_at": item.starts_at.isoformat(),
+        "ends_at": item.ends_at.isoformat(),
+        "room": item.room,
+        "description": item.description,
+        "speakers": [],
+    }
+
+
+def _sync_seat_counters() -> None:
+    """Seat counters equal the confirmed registrations (and, per quota, those holding its seat)."""
+    confirmed = Registration.status == "confirmed"
+    per_event = dict(
+        db.session.execute(
+            select(Registration.event_id, func.count())
+            .where(confirmed)
+            .group_by(Registration.event_id)
+        ).all()
+    )
+    per_quota = {
+        (event_id, country): count
+        for event_id, country, count in db.session.execute(
+            select(Registration.event_id, Registration.seat_country_code, func.count())
+            .where(confirmed, Registration.seat_country_code.is_not(None))
+            .group_by(Registration.event_id, Registration.seat_country_code)
+        )
+    }
+    for event in db.session.scalars(select(Event)):
+        _assign(event, seats_confirmed=per_event.get(event.id, 0))
+    for quota in db.session.scalars(select(EventQuota)):
+        _assign(quota, seats_confirmed=per_quota.get((quota.event_id, quota.country_code), 0))
