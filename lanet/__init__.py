@@ -27,10 +27,11 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     from lanet import models  # noqa: F401  (every table registered before migrations run)
     from lanet.accounts import login
-    from lanet.core import i18n, web
+    from lanet.core import health, i18n, logging, web
     from lanet.extensions import csrf, db, limiter, mail, migrate
     from workers.celery_app import celery_init_app
 
+    logging.init_app(app)  # first: every later line is structured and has a request id
     db.init_app(app)
     migrate.init_app(app, db, directory=str(config.ROOT / "migrations"), render_as_batch=True)
     mail.init_app(app)
@@ -40,6 +41,7 @@ def _init_extensions(app: Flask) -> None:
     i18n.init_app(app)
     web.init_app(app)
     celery_init_app(app)
+    health.init_app(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         _tune_sqlite(app)
 

@@ -98,5 +98,12 @@ def load() -> dict:
             "broker_connection_retry_on_startup": True,
             "beat_schedule_filename": str(instance / "celerybeat-schedule"),
             "timezone": "UTC",
+            # Separate queues (docs/production.md): a slow mail server never delays calendars.
+            "task_routes": {
+                "lanet.mail.*": {"queue": "mail"},
+                "lanet.calendars.*": {"queue": "calendars"},
+                "lanet.attendance.*": {"queue": "reports"},
+                "lanet.reports.*": {"queue": "reports"},
+            },
         },
     }

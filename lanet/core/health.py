@@ -1,11 +1,14 @@
-"""What /healthz reports: the database, the broker and the last worker heartbeat."""
+"""What /healthz reports: the database, the broker, each Celery queue's depth and the last
+worker heartbeat."""
 
 from __future__ import annotations
 
 import hashlib
+import os
 from datetime import datetime
+from pathlib import Path
 
-from flask import current_app
+from flask import Flask, current_app, jsonify
 from sqlalchemy import select, text
 
 from lanet.core.models import StoredFile
@@ -13,6 +16,11 @@ from lanet.core.types import utcnow
 from lanet.extensions import db
 
 HEARTBEAT_KEY = "health/worker-heartbeat"
+# The queues of docs/production.md: a slow mail server must never delay calendar files.
+QUEUES = ("celery", "mail", "calendars", "reports")
+# kombu's Redis transport keeps a message of priority p > 0 under "<queue>\x06\x16<p>".
+_REDIS_PRIORITY_STEPS = (0, 3, 6, 9)
+_REDIS_PRIORITY_SEP = "\x06\x16"
 
 
 def record_worker_heartbeat() -> datetime:
@@ -53,6 +61,69 @@ def check_broker() -> tuple[bool, str]:
         return False, type(exc).__name__
 
 
+def queue_names() -> list[str]:
+    """The default queue, every queue a task is routed to, and the production queues."""
+    conf = current_app.extensions["celery"].conf
+    names = [conf.task_default_queue or "celery", *QUEUES]
+    routes = conf.task_routes or {}
+    if isinstance(routes, dict):
+        names += [route["queue"] for route in routes.values() if "queue" in route]
+    return list(dict.fromkeys(names))
+
+
+def _redis_client(url: str):
+    import redis
+
+    clients = current_app.extensions.setdefault("lanet_health_redis", {})
+    if url not in clients:
+        clients[url] = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+    return clients[url]
+
+
+def _redis_depths(url: str, names: list[str]) -> tuple[dict[str, int], int]:
+    client = _redis_client(url)
+    pipe = client.pipeline(transaction=False)
+    for name in names:
+        for step in _REDIS_PRIORITY_STEPS:
+            pipe.llen(name if step == 0 else f"{name}{_REDIS_PRIORITY_SEP}{step}")
+    # Messages a worker has taken but not yet acknowledged (acks_late): in progress.
+    pipe.hlen("unacked")
+    counts = pipe.execute()
+    steps = len(_REDIS_PRIORITY_STEPS)
+    depths = {name: sum(counts[i * steps : (i + 1) * steps]) for i, name in enumerate(names)}
+    return depths, counts[-1]
+
+
+def _filesystem_depths(folder: str, names: list[str]) -> dict[str, int]:
+    """The filesystem transport writes one '<stamp>_<uuid>.<queue>.msg' file per message."""
+    depths = dict.fromkeys(names, 0)
+    path = Path(folder)
+    if not path.is_dir():
+        return depths
+    for entry in os.scandir(path):
+        queue = entry.name.partition(".")[2].removesuffix(".msg")
+        if queue in depths and entry.name.endswith(".msg"):
+            depths[queue] += 1
+    return depths
+
+
+def queue_depths() -> dict:
+    """Messages waiting in each queue; `ok` is false when the broker cannot be read."""
+    conf = current_app.extensions["celery"].conf
+    url = conf.broker_url or ""
+    names = queue_names()
+    try:
+        if url.startswith(("redis://", "rediss://", "unix://")):
+            depths, unacked = _redis_depths(url, names)
+            return {"ok": True, "queues": depths, "unacked": unacked}
+        if url.startswith("filesystem://"):
+            folder = (conf.broker_transport_options or {}).get("data_folder_in", "")
+            return {"ok": True, "queues": _filesystem_depths(folder, names)}
+    except Exception as exc:  # broker unreachable: depth unknown, not zero
+        return {"ok": False, "queues": dict.fromkeys(names), "detail": type(exc).__name__}
+    return {"ok": False, "queues": dict.fromkeys(names), "detail": "unsupported broker"}
+
+
 def report() -> dict:
     db_ok, db_detail = check_database()
     broker_ok, broker_detail = check_broker()
@@ -61,5 +132,48 @@ def report() -> dict:
         "status": "ok" if db_ok and broker_ok else "unavailable",
         "database": {"ok": db_ok, "detail": db_detail},
         "broker": {"ok": broker_ok, "detail": broker_detail},
+        "queues": queue_depths() if broker_ok else {"ok": False, "queues": {}},
         "worker_heartbeat": heartbeat.isoformat() if heartbeat else None,
     }
+
+
+def bench_ping():
+    """The minimal endpoint benchmarks compare pages with: the same app, no database."""
+    return jsonify(ok=True)
+
+
+def init_app(app: Flask) -> None:
+    # Only for bench/pages.py: a page that does nothing, served by the same stack.
+    if os.environ.get("LANET_BENCH_ENDPOINTS") == "1" or app.config.get("BENCH_ENDPOINTS"):
+        app.add_url_rule("/bench/ping", "bench_ping", bench_ping)
+
+
+def heartbeat_age_seconds() -> float | None:
+    beat = last_worker_heartbeat()
+    return None if beat is None else (utcnow() - beat).total_seconds()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m lanet.core.health --max-heartbeat-age 180`: the beat container's health check.
+
+    Beat schedules the heartbeat task every minute and a worker records it: a fresh heartbeat
+    proves that beat ticks and a worker consumes.
+    """
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m lanet.core.health")
+    parser.add_argument("--max-heartbeat-age", type=float, default=180.0)
+    args = parser.parse_args(argv)
+    from lanet import create_app
+
+    with create_app().app_context():
+        age = heartbeat_age_seconds()
+    if age is None or age > args.max_heartbeat_age:
+        print(f"worker heartbeat is {'missing' if age is None else f'{age:.0f}s old'}")
+        return 1
+    print(f"worker heartbeat {age:.0f}s old")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

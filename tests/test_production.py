@@ -1,0 +1,231 @@
+"""The production run: structured logs with a request id, queue depths on /healthz, task
+routing to separate queues, and the docker-compose file."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from lanet.core import health
+from lanet.core import logging as structured
+from lanet.testing.processes import start_worker
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture()
+def log_lines():
+    """What the root logger writes during the test, as parsed JSON lines."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(structured.ContextFilter())
+    handler.setFormatter(structured.json_formatter())
+    root = logging.getLogger()
+    root.addHandler(handler)
+    previous = root.level
+    root.setLevel(logging.INFO)
+
+    def lines() -> list[dict]:
+        return [json.loads(line) for line in stream.getvalue().splitlines() if line.strip()]
+
+    yield lines
+    root.removeHandler(handler)
+    root.setLevel(previous)
+
+
+def _access_lines(lines: list[dict]) -> list[dict]:
+    return [line for line in lines if line["logger"] == "lanet.access"]
+
+
+def test_a_request_id_from_the_client_is_kept_and_returned(client, log_lines):
+    response = client.get("/healthz", headers={"X-Request-ID": "proxy-7f3a.1"})
+    assert response.headers["X-Request-ID"] == "proxy-7f3a.1"
+    [access] = _access_lines(log_lines())
+    assert access["request_id"] == "proxy-7f3a.1"
+    assert access["path"] == "/healthz" and access["status"] == response.status_code
+    assert access["level"] == "INFO" and "time" in access and access["duration_ms"] >= 0
+
+
+@pytest.mark.parametrize(
+    "header", ["bad id with spaces", "x" * 129, "a\tforged\tlog\tline", 'id"quote', "<script>", ""]
+)
+def test_an_unusable_request_id_is_replaced_by_a_new_one(client, header, log_lines):
+    response = client.get("/healthz", headers={"X-Request-ID": header})
+    returned = response.headers["X-Request-ID"]
+    assert returned != header and len(returned) == 32 and int(returned, 16) >= 0
+    assert _access_lines(log_lines())[0]["request_id"] == returned
+
+
+def test_every_request_gets_its_own_id_even_on_errors(client, log_lines):
+    first = client.get("/healthz")
+    missing = client.get("/no-such-page")
+    assert missing.status_code == 404
+    assert first.headers["X-Request-ID"] != missing.headers["X-Request-ID"]
+    statuses = [line["status"] for line in _access_lines(log_lines())]
+    assert statuses == [first.status_code, 404]
+
+
+def test_app_log_lines_inside_a_request_carry_its_id(app, db, log_lines):
+    with app.test_request_context("/events", headers={"X-Request-ID": "req-inside"}):
+        app.preprocess_request()
+        logging.getLogger("lanet.test").warning("seminar %s is full", "Lemkin")
+    logging.getLogger("lanet.test").warning("after the request")
+    inside, after = [line for line in log_lines() if line["logger"] == "lanet.test"]
+    assert inside["message"] == "seminar Lemkin is full"
+    assert inside["request_id"] == "req-inside" and inside["level"] == "WARNING"
+    assert after["request_id"] is None
+
+
+def test_the_configured_handler_writes_one_json_object_per_line(capsys):
+    handler = structured.configure("json", "INFO")
+    try:
+        token = structured.request_id_var.set("req-42")
+        logging.getLogger("lanet.test").info("registration %d confirmed", 7)
+        structured.request_id_var.reset(token)
+        handler.flush()
+    finally:
+        structured.configure("json", "INFO")
+    err = capsys.readouterr().err
+    parsed = [json.loads(line) for line in err.splitlines() if "registration 7" in line]
+    assert parsed and parsed[0]["request_id"] == "req-42" and parsed[0]["pid"] > 0
+
+
+def test_a_queued_task_carries_the_request_id_in_its_headers():
+    headers: dict = {}
+    token = structured.request_id_var.set("req-from-web")
+    try:
+        structured._add_request_id_header(headers=headers)
+    finally:
+        structured.request_id_var.reset(token)
+    assert headers == {structured.TASK_HEADER: "req-from-web"}
+    structured._add_request_id_header(headers=(untouched := {}))
+    assert untouched == {}
+
+
+@pytest.mark.parametrize(
+    ("task", "queue"),
+    [
+        ("lanet.mail.deliver_pending", "mail"),
+        ("lanet.mail.relay_outbox", "mail"),
+        ("lanet.calendars.build_event_calendar", "calendars"),
+        ("lanet.attendance.send_summary", "reports"),
+        ("lanet.reports.annual_tables", "reports"),
+        ("lanet.worker_heartbeat", "celery"),
+    ],
+)
+def test_tasks_are_routed_to_their_own_queue(app, task, queue):
+    celery_app = app.extensions["celery"]
+    route = celery_app.amqp.router.route({}, task)
+    assert route["queue"].name == queue
+
+
+def _purge(app, queue: str) -> None:
+    with app.extensions["celery"].connection_for_write() as connection:
+        connection.default_channel.queue_purge(queue)
+
+
+def test_healthz_reports_the_depth_of_every_queue(app, client):
+    celery_app = app.extensions["celery"]
+    _purge(app, "reports")
+    before = client.get("/healthz").get_json()["queues"]
+    assert before["ok"] is True
+    assert set(before["queues"]) >= {"celery", "mail", "calendars", "reports"}
+    try:
+        for _ in range(3):
+            celery_app.send_task("lanet.worker_heartbeat", queue="reports")
+        after = client.get("/healthz").get_json()["queues"]["queues"]
+        assert after["reports"] == before["queues"]["reports"] + 3
+        assert after["calendars"] == before["queues"]["calendars"]
+    finally:
+        _purge(app, "reports")
+    assert client.get("/healthz").get_json()["queues"]["queues"]["reports"] == 0
+
+
+def test_queue_depths_are_unknown_not_zero_when_the_broker_is_unreachable(app):
+    celery_app = app.extensions["celery"]
+    saved = celery_app.conf.broker_url
+    celery_app.conf.broker_url = "redis://127.0.0.1:1/0"
+    try:
+        with app.test_request_context():
+            depths = health.queue_depths()
+    finally:
+        celery_app.conf.broker_url = saved
+    assert depths["ok"] is False
+    assert all(value is None for value in depths["queues"].values())
+
+
+def test_the_bench_ping_exists_only_when_enabled(app, client, monkeypatch):
+    assert client.get("/bench/ping").status_code == 404
+    from lanet import create_app
+
+    monkeypatch.setenv("LANET_BENCH_ENDPOINTS", "1")
+    bench_app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    response = bench_app.test_client().get("/bench/ping")
+    assert response.status_code == 200 and response.get_json() == {"ok": True}
+
+
+def test_the_beat_health_check_needs_a_fresh_heartbeat(db):
+    assert health.heartbeat_age_seconds() is None
+    health.record_worker_heartbeat()
+    age = health.heartbeat_age_seconds()
+    assert age is not None and 0 <= age < 60
+
+
+def test_docker_compose_runs_one_worker_per_queue_one_beat_and_migrates_first():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    queues = {}
+    for name, service in services.items():
+        command = service.get("command", "")
+        if "celery -A workers worker" in command:
+            queues[name] = command.split("-Q", 1)[1].split()[0].split(",")
+    assert sorted(q for names in queues.values() for q in names) == [
+        "calendars",
+        "celery",
+        "mail",
+        "reports",
+    ]
+    beats = [n for n, s in services.items() if "celery -A workers beat" in s.get("command", "")]
+    assert beats == ["beat"] and services["beat"]["deploy"]["replicas"] == 1
+    for name in ["web", "beat", *queues]:
+        assert services[name]["healthcheck"]["test"], name
+        depends = services[name]["depends_on"]
+        assert depends["migrate"]["condition"] == "service_completed_successfully"
+        assert depends["postgres"]["condition"] == "service_healthy"
+    assert "flask --app wsgi db upgrade" in services["migrate"]["command"]
+    assert "postgres-data:/var/lib/postgresql/data" in services["postgres"]["volumes"]
+    assert set(compose["volumes"]) >= {"postgres-data", "redis-data"}
+
+
+@pytest.mark.services
+def test_a_worker_logs_json_lines_with_the_request_id_of_the_web_request(
+    app, db, service_env, tmp_path
+):
+    _purge(app, "reports")
+    worker = start_worker(service_env, tmp_path / "worker.log", queues="reports", concurrency=1)
+    try:
+        token = structured.request_id_var.set("req-worker-drill")
+        try:
+            app.extensions["celery"].send_task("lanet.worker_heartbeat", queue="reports")
+        finally:
+            structured.request_id_var.reset(token)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and health.last_worker_heartbeat() is None:
+            db.session.rollback()
+            time.sleep(0.3)
+        assert health.last_worker_heartbeat() is not None, worker.output()[-3000:]
+        time.sleep(0.5)
+    finally:
+        worker.stop()
+    lines = [line for line in worker.output().splitlines() if line.startswith("{")]
+    parsed = [json.loads(line) for line in lines]
+    assert parsed, worker.output()[-2000:]
+    task_lines = [p for p in parsed if p.get("task_name") == "lanet.worker_heartbeat"]
+    assert task_lines, worker.output()[-2000:]
+    assert all(p["request_id"] == "req-worker-drill" for p in task_lines)
