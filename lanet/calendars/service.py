@@ -1,0 +1,361 @@
+"""Calendar files kept in storage (StoredFile) and the updates that reach registrants.
+
+Workers rebuild the files when events or agendas change; web processes serve the stored
+bytes with ETag and Last-Modified. A file missing from storage is built on the spot, so a
+new filter combination or a lost worker never leaves a visitor without a calendar.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, timedelta
+
+from flask import Response, current_app, request
+from sqlalchemy import String, extract, select
+from sqlalchemy import event as sa_event
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from lanet.calendars import build
+from lanet.core.models import StoredFile
+from lanet.core.types import utcnow
+from lanet.events.models import Event, EventKind
+from lanet.extensions import db
+from lanet.mail.service import queue_message
+from lanet.network.models import LANGUAGES, Person
+from lanet.registration.models import Registration, RegistrationStatus
+
+CONTENT_TYPE = "text/calendar; charset=utf-8"
+_PENDING_REBUILD = "lanet_calendar_rebuild"
+
+
+# --- storage -------------------------------------------------------------------------------
+
+
+def etag_of(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()[:40]
+
+
+def store(key: str, content: bytes, content_type: str = CONTENT_TYPE) -> StoredFile:
+    """Writes the file under `key`; identical bytes keep the old ETag and Last-Modified."""
+    etag = etag_of(content)
+    stored = db.session.scalar(select(StoredFile).where(StoredFile.key == key))
+    if stored is not None:
+        if stored.etag != etag:
+            stored.content, stored.etag, stored.updated_at = content, etag, utcnow()
+            stored.content_type = content_type
+        return stored
+    stored = StoredFile(key=key, content_type=content_type, content=content, etag=etag)
+    try:
+        with db.session.begin_nested():
+            db.session.add(stored)
+    except IntegrityError:
+        # Another process stored the same key meanwhile: theirs is as good as ours.
+        stored = db.session.scalar(select(StoredFile).where(StoredFile.key == key))
+    return stored
+
+
+def stored(key: str) -> StoredFile | None:
+    return db.session.scalar(select(StoredFile).where(StoredFile.key == key))
+
+
+def serve(
+    key: str,
+    build_content: Callable[[], bytes],
+    *,
+    filename: str,
+    private: bool = False,
+    max_age: int = 300,
+) -> Response:
+    """The stored file as an HTTP response, 304 when the client's ETag or date still matches."""
+    file = stored(key)
+    if file is None:
+        file = store(key, build_content())
+        db.session.commit()
+    response = Response(file.content, mimetype="text/calendar")
+    response.headers["Content-Type"] = file.content_type
+    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    response.set_etag(file.etag)
+    response.last_modified = file.updated_at.astimezone(UTC)
+    response.cache_control.max_age = max_age
+    if private:
+        response.cache_control.private = True
+    else:
+        response.cache_control.public = True
+    return response.make_conditional(request)
+
+
+# --- keys and builders ----------------------------------------------------------------------
+
+
+def event_key(event_id: int, language: str, include_agenda: bool) -> str:
+    suffix = "-agenda" if include_agenda else ""
+    return f"calendar/event/{event_id}/{language}{suffix}.ics"
+
+
+def build_event_file(event_id: int, language: str, include_agenda: bool) -> bytes:
+    event = db.session.scalar(
+        select(Event).where(Event.id == event_id).options(selectinload(Event.country))
+    )
+    return build.event_calendar(event, language, include_agenda=include_agenda)
+
+
+@dataclass(frozen=True)
+class FeedFilter:
+    country: str | None = None
+    kind: str | None = None
+    year: int | None = None
+
+    @property
+    def key_part(self) -> str:
+        return f"{self.country or 'all'}/{self.kind or 'all'}/{self.year or 'all'}"
+
+    @classmethod
+    def from_key_part(cls, part: str) -> FeedFilter:
+        country, kind, year = part.split("/")
+        return cls(
+            country=None if country == "all" else country,
+            kind=None if kind == "all" else kind,
+            year=None if year == "all" else int(year),
+        )
+
+
+class FeedFilterError(ValueError):
+    pass
+
+
+def parse_feed_filter(args) -> FeedFilter:
+    """Feed URLs are typed into calendar apps: a wrong value is refused with its name."""
+    country = (args.get("country") or "").strip().upper() or None
+    if country is not None and (len(country) != 2 or not country.isalpha()):
+        raise FeedFilterError("country")
+    kind = (args.get("kind") or "").strip() or None
+    if kind is not None and kind not in EventKind.__members__:
+        raise FeedFilterError("kind")
+    year_text = (args.get("year") or "").strip()
+    year = None
+    if year_text:
+        if not year_text.isdigit() or not 1900 < int(year_text) < 3000:
+            raise FeedFilterError("year")
+        year = int(year_text)
+    return FeedFilter(country=country, kind=kind, year=year)
+
+
+def feed_key(filters: FeedFilter, language: str) -> str:
+    return f"calendar/network/{language}/{filters.key_part}.ics"
+
+
+def feed_events(filters: FeedFilter) -> list[Event]:
+    """The public events of a feed in two queries, however many there are."""
+    query = (
+        select(Event)
+        .where(Event.is_public.is_(True))
+        .options(selectinload(Event.country))
+        .order_by(Event.start_date, Event.id)
+    )
+    if filters.country:
+        query = query.where(Event.country_code == filters.country)
+    if filters.kind:
+        query = query.where(Event.kind == filters.kind)
+    if filters.year:
+        query = query.where(extract("year", Event.start_date) == filters.year)
+    return list(db.session.scalars(query))
+
+
+def build_feed(filters: FeedFilter, language: str) -> bytes:
+    return build.network_feed(feed_events(filters), language, name=feed_name(filters, language))
+
+
+def feed_name(filters: FeedFilter, language: str) -> str:
+    from flask_babel import force_locale
+    from flask_babel import gettext as _
+
+    from lanet.events.labels import KIND_LABELS
+
+    with force_locale(language):
+        parts = [_("LANET – events of the Latin American Network")]
+        if filters.kind:
+            parts.append(str(KIND_LABELS[filters.kind]))
+        if filters.country:
+            from lanet.network.models import Country
+
+            country = db.session.get(Country, filters.country)
+            parts.append(country.name(language) if country else filters.country)
+        if filters.year:
+            parts.append(str(filters.year))
+        return " · ".join(parts)
+
+
+def registration_key(registration_id: int, language: str) -> str:
+    return f"calendar/registration/{registration_id}/{language}.ics"
+
+
+def serve_registration_calendar(registration: Registration, language: str) -> Response:
+    """For the private link: the participant's calendar, stored like every other file."""
+    key = registration_key(registration.id, language)
+    return serve(
+        key,
+        lambda: build.registration_calendar(registration, language),
+        filename=f"{registration.event.slug}.ics",
+        private=True,
+        max_age=0,
+    )
+
+
+# --- rebuilding (called by workers) ---------------------------------------------------------
+
+
+def rebuild_event(event_id: int) -> int:
+    """Rebuilds the event's files, every stored feed and its registrants' stored calendars;
+    returns how many files changed."""
+    before = _etags()
+    event = db.session.get(Event, event_id)
+    if event is not None:
+        for language in LANGUAGES:
+            for include_agenda in (False, True):
+                store(
+                    event_key(event_id, language, include_agenda),
+                    build_event_file(event_id, language, include_agenda),
+                )
+        _rebuild_registrations(event_id)
+    rebuild_feeds()
+    db.session.commit()
+    after = _etags()
+    return sum(1 for key, etag in after.items() if before.get(key) != etag)
+
+
+def rebuild_feeds() -> None:
+    """Every feed someone has asked for, plus the unfiltered feed in each language."""
+    keys = set(
+        db.session.scalars(select(StoredFile.key).where(StoredFile.key.like("calendar/network/%")))
+    )
+    keys.update(feed_key(FeedFilter(), language) for language in LANGUAGES)
+    for key in sorted(keys):
+        _prefix, _network, language, rest = key.removesuffix(".ics").split("/", 3)
+        store(key, build_feed(FeedFilter.from_key_part(rest), language))
+
+
+def _rebuild_registrations(event_id: int) -> None:
+    prefix = "calendar/registration/"
+    keys = list(db.session.scalars(select(StoredFile.key).where(StoredFile.key.like(prefix + "%"))))
+    wanted: dict[int, list[str]] = {}
+    for key in keys:
+        registration_id, language = key.removeprefix(prefix).removesuffix(".ics").split("/")
+        wanted.setdefault(int(registration_id), []).append(language)
+    if not wanted:
+        return
+    registrations = db.session.scalars(
+        select(Registration)
+        .where(Registration.event_id == event_id, Registration.id.in_(wanted))
+        .options(selectinload(Registration.person), selectinload(Registration.event))
+    )
+    for registration in registrations:
+        for language in wanted[registration.id]:
+            store(
+                registration_key(registration.id, language),
+                build.registration_calendar(registration, language),
+            )
+
+
+def stale_event_ids(window: timedelta = timedelta(minutes=15)) -> list[int]:
+    """Events changed recently, after their stored calendar was built (e.g. edited by another
+    feature). Only recent changes count: a change that leaves the file's bytes as they were
+    keeps the old date, and must not be rebuilt on every sweep forever."""
+    file_key = "calendar/event/" + Event.id.cast(String) + "/es.ics"
+    rows = db.session.execute(
+        select(Event.id, Event.updated_at, StoredFile.updated_at)
+        .outerjoin(StoredFile, StoredFile.key == file_key)
+        .where(Event.updated_at > utcnow() - window)
+    )
+    return [event_id for event_id, changed, built in rows if built is None or changed > built]
+
+
+def _etags() -> dict[str, str]:
+    return dict(
+        db.session.execute(
+            select(StoredFile.key, StoredFile.etag).where(StoredFile.key.like("calendar/%"))
+        ).all()
+    )
+
+
+def rebuild_after_commit(event_id: int) -> None:
+    """Asks the calendars worker to rebuild once the change is committed; a rollback asks nothing."""
+    session = db.session()
+    pending: set[int] = session.info.setdefault(_PENDING_REBUILD, set())
+    first = not pending
+    pending.add(event_id)
+    if not first:
+        return
+
+    @sa_event.listens_for(session, "after_commit", once=True)
+    def _after_commit(committed: Session) -> None:
+        for pending_id in sorted(committed.info.pop(_PENDING_REBUILD, set())):
+            _dispatch(pending_id)
+
+    @sa_event.listens_for(session, "after_rollback", once=True)
+    def _after_rollback(rolled_back: Session) -> None:
+        rolled_back.info.pop(_PENDING_REBUILD, None)
+
+
+def _dispatch(event_id: int) -> None:
+    celery_app = current_app.extensions["celery"]
+    try:
+        celery_app.send_task(
+            "lanet.calendars.rebuild_event", args=[event_id], queue="calendars", retry=False
+        )
+    except Exception:  # broker down: the periodic sweep rebuilds stale files
+        current_app.logger.warning("broker unavailable; calendar sweep will rebuild later")
+
+
+# --- updates to registrants ------------------------------------------------------------------
+
+
+def confirmed_registrations(event_id: int) -> list[Registration]:
+    return list(
+        db.session.scalars(
+            select(Registration)
+            .where(
+                Registration.event_id == event_id,
+                Registration.status == RegistrationStatus.confirmed,
+            )
+            .options(selectinload(Registration.person).selectinload(Person.country))
+            .order_by(Registration.id)
+        )
+    )
+
+
+def notify_registrants(
+    event: Event, template: str, context: dict, *, method: str = "REQUEST"
+) -> int:
+    """One outbox message per confirmed registrant, in their language, with an iMIP part that
+    carries the event's UID and its (already raised) SEQUENCE."""
+    count = 0
+    base_url = current_app.config["BASE_URL"]
+    for registration in confirmed_registrations(event.id):
+        person = registration.person
+        if person is None or not person.email:
+            continue
+        language = person.language if person.language in LANGUAGES else "es"
+        ics = build.registration_calendar(registration, language, method=method)
+        queue_message(
+            to=person.email,
+            name=person.full_name,
+            template=template,
+            language=language,
+            event_id=event.id,
+            calendar_ics=ics,
+            calendar_method=method,
+            context={
+                **context,
+                "event_title": event.display_title(language),
+                "event_url": f"{base_url}/events/{event.slug}",
+                "agenda_url": f"{base_url}/events/{event.slug}/agenda",
+                "timezone": event.timezone,
+                "sequence": event.sequence,
+                "first_name": person.first_name,
+            },
+        )
+        count += 1
+    return count

@@ -1,0 +1,142 @@
+"""Changing an event's dates or cancelling it: every registrant's calendar follows.
+
+Both functions work in the caller's transaction; the caller commits. The outbox rows and the
+calendar rebuild request commit (or vanish) with the change.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from lanet.accounts import audit
+from lanet.events.models import DatePrecision, Event, EventStatus
+from lanet.extensions import db
+
+
+class EventError(Exception):
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def move_event(
+    event_id: int,
+    *,
+    start_date: date,
+    end_date: date,
+    starts_at: datetime | None = None,
+    ends_at: datetime | None = None,
+    timezone: str | None = None,
+    user_id: int | None = None,
+) -> Event:
+    """New dates (and, for timed events, instants); the draft agenda moves by the same number
+    of days, a published agenda is re-published, and registrants get a METHOD:REQUEST."""
+    from lanet.agenda.service import shift_draft, snapshot_version
+    from lanet.calendars.service import notify_registrants, rebuild_after_commit
+
+    event = _locked_event(event_id)
+    if event.status == EventStatus.cancelled:
+        raise EventError(_("A cancelled event cannot be moved."))
+    _check_dates(start_date, end_date, starts_at, ends_at)
+    zone = timezone or event.timezone
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise EventError(_("Unknown time zone."), "timezone") from None
+    before = {
+        "start_date": event.start_date.isoformat(),
+        "end_date": event.end_date.isoformat(),
+        "starts_at": event.starts_at.isoformat() if event.starts_at else None,
+        "ends_at": event.ends_at.isoformat() if event.ends_at else None,
+        "timezone": event.timezone,
+    }
+    shift_draft(event, (start_date - event.start_date).days)
+    event.start_date, event.end_date, event.timezone = start_date, end_date, zone
+    event.starts_at, event.ends_at = starts_at, ends_at
+    if starts_at is None and event.date_precision == DatePrecision.time:
+        event.date_precision = DatePrecision.day
+    elif starts_at is not None:
+        event.date_precision = DatePrecision.time
+    event.sequence = (event.sequence or 0) + 1
+    if event.agenda_version:
+        snapshot_version(event, user_id=user_id)
+    db.session.flush()
+    notify_registrants(
+        event,
+        "agenda_update",
+        {
+            "moved": True,
+            "start_date": start_date.isoformat(),
+            "end_date": end_date.isoformat(),
+            "changes": [],
+        },
+    )
+    audit.record(
+        "event.moved",
+        "event",
+        event.id,
+        event_id=event.id,
+        user_id=user_id,
+        changes={
+            "before": before,
+            "start_date": start_date.isoformat(),
+            "end_date": end_date.isoformat(),
+        },
+    )
+    rebuild_after_commit(event.id)
+    return event
+
+
+def cancel_event(event_id: int, *, reason: str | None = None, user_id: int | None = None) -> Event:
+    """Marks the event cancelled and sends registrants a METHOD:CANCEL for the same UID."""
+    from lanet.calendars.service import notify_registrants, rebuild_after_commit
+
+    event = _locked_event(event_id)
+    if event.status == EventStatus.cancelled:
+        raise EventError(_("The event is already cancelled."))
+    previous = event.status
+    event.status = EventStatus.cancelled
+    event.sequence = (event.sequence or 0) + 1
+    reason = (reason or "").strip() or None
+    if reason:
+        event.note = reason
+    db.session.flush()
+    notify_registrants(event, "event_cancelled", {"reason": reason}, method="CANCEL")
+    audit.record(
+        "event.cancelled",
+        "event",
+        event.id,
+        event_id=event.id,
+        user_id=user_id,
+        changes={"status": [previous, EventStatus.cancelled], "reason": reason},
+    )
+    rebuild_after_commit(event.id)
+    return event
+
+
+def _check_dates(
+    start_date: date, end_date: date, starts_at: datetime | None, ends_at: datetime | None
+) -> None:
+    if end_date < start_date:
+        raise EventError(_("The end must not be before the start."), "end_date")
+    if (starts_at is None) != (ends_at is None):
+        raise EventError(_("Give both a start and an end time, or neither."), "ends_at")
+    if starts_at is not None and ends_at is not None:
+        if starts_at.tzinfo is None or ends_at.tzinfo is None:
+            raise ValueError("aware datetimes required")
+        if ends_at < starts_at:
+            raise EventError(_("The end must not be before the start."), "ends_at")
+    if end_date - start_date > timedelta(days=366):
+        raise EventError(_("An event cannot last more than a year."), "end_date")
+
+
+def _locked_event(event_id: int) -> Event:
+    event = db.session.scalar(select(Event).where(Event.id == event_id).with_for_update())
+    if event is None:
+        raise EventError(_("No such event."))
+    return event
