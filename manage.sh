@@ -62,5 +62,6 @@ case "${1:-}" in
   run) shift; run "$@" ;;
   test) shift; test_suite "$@" ;;
   setup) setup "${2:-test}" ;;
-  *) echo "usage: ./manage.sh run | test [pytest args]" >&2; exit 2 ;;
+  bench) shift; setup "test"; "$VENV/bin/python" bench/run.py "$@" ;;
+  *) echo "usage: ./manage.sh run | test [pytest args] | bench [--only NAME] [--quick]" >&2; exit 2 ;;
 esac

@@ -1,0 +1,218 @@
+"""Page latency under 20 concurrent clients: the public event list and an agenda page, next
+to the minimal endpoint of the same app (`/bench/ping`: same gunicorn, same Flask stack and
+hooks, no database), on PostgreSQL with the demo data.
+
+Goal (issue 9): each page's throughput >= 30% of the minimal endpoint's, medians of several
+runs. The load generator is an asyncio client holding 20 keep-alive connections, so the
+client's own cost is small and the same for every endpoint.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.common import figure, private_database, write_result  # noqa: E402
+
+GOAL = ">= 0.3"
+
+
+def seed(database_url: str) -> dict[str, str]:
+    """The schema and the demo data; returns the paths to load."""
+    from sqlalchemy import func, select
+
+    from lanet import create_app
+    from lanet.agenda.models import AgendaVersion
+    from lanet.events.models import Event
+    from lanet.extensions import db
+    from lanet.seed import seed_demo
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url})
+    with app.app_context():
+        db.create_all()
+        seed_demo()
+        # The agenda with the most published items: the heaviest agenda page of the demo.
+        versions = db.session.execute(
+            select(Event.slug, AgendaVersion.items)
+            .join(AgendaVersion, AgendaVersion.event_id == Event.id)
+            .where(Event.is_public.is_(True))
+        ).all()
+        slug = max(versions, key=lambda row: len(row.items or []))[0] if versions else None
+        if slug is None:
+            slug = db.session.scalar(select(Event.slug).order_by(Event.id).limit(1))
+        events = db.session.scalar(select(func.count(Event.id)))
+        db.engine.dispose()
+    return {
+        "minimal": "/bench/ping",
+        "event list": "/events",
+        "agenda": f"/events/{slug}/agenda",
+        "_events": str(events),
+    }
+
+
+async def _client(
+    host: str, port: int, path: str, deadline: float, latencies: list[float], errors: list[int]
+) -> None:
+    reader, writer = await asyncio.open_connection(host, port)
+    request = f"GET {path} HTTP/1.1\r\nHost: {host}\r\nAccept-Language: es\r\n\r\n".encode()
+    try:
+        while time.perf_counter() < deadline:
+            started = time.perf_counter()
+            writer.write(request)
+            status_line = await reader.readline()
+            length, close = 0, False
+            while True:
+                line = await reader.readline()
+                if line in (b"\r\n", b""):
+                    break
+                name, _, value = line.decode("latin-1").partition(":")
+                if name.lower() == "content-length":
+                    length = int(value)
+                elif name.lower() == "connection" and value.strip().lower() == "close":
+                    close = True
+            await reader.readexactly(length)
+            latencies.append(time.perf_counter() - started)
+            if not status_line.startswith(b"HTTP/1.1 200"):
+                errors.append(int(status_line.split()[1]) if status_line else 0)
+            if close:
+                writer.close()
+                reader, writer = await asyncio.open_connection(host, port)
+    finally:
+        writer.close()
+
+
+async def _load(host: str, port: int, path: str, clients: int, seconds: float) -> dict:
+    latencies: list[float] = []
+    errors: list[int] = []
+    started = time.perf_counter()
+    deadline = started + seconds
+    await asyncio.gather(
+        *(_client(host, port, path, deadline, latencies, errors) for _ in range(clients))
+    )
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+    return {
+        "rps": len(latencies) / elapsed,
+        "p50_ms": 1000 * latencies[len(latencies) // 2] if latencies else None,
+        "p95_ms": 1000 * latencies[int(len(latencies) * 0.95)] if latencies else None,
+        "requests": len(latencies),
+        "errors": len(errors),
+    }
+
+
+def load(url: str, path: str, clients: int, seconds: float) -> dict:
+    host, port = url.removeprefix("http://").split(":")
+    return asyncio.run(_load(host, int(port), path, clients, seconds))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--runs", type=int, default=None)
+    parser.add_argument("--seconds", type=float, default=None)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
+    args = parser.parse_args(argv)
+    runs = args.runs or (2 if args.quick else 5)
+    seconds = args.seconds or (2.0 if args.quick else 6.0)
+
+    from lanet.testing.processes import start_gunicorn
+
+    with (
+        private_database("lanet_bench_pages") as database_url,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
+        paths = seed(database_url)
+        events = paths.pop("_events")
+        env = {
+            "DATABASE_URL": database_url,
+            "LANET_INSTANCE": tmp,
+            "SECRET_KEY": "bench",
+            "RATELIMIT_ENABLED": "0",
+            "LANET_BENCH_ENDPOINTS": "1",
+            "LANET_DEV_PAGES": "0",
+        }
+        server, url = start_gunicorn(
+            env, Path(tmp) / "gunicorn.log", workers=args.workers, threads=args.threads
+        )
+        try:
+            samples: dict[str, list[dict]] = {name: [] for name in paths}
+            for path in paths.values():  # warm every worker's caches and pools
+                load(url, path, args.clients, 1.0)
+            # Interleaved rounds, so a slow moment of the machine hits every endpoint alike.
+            for round_number in range(runs):
+                for name, path in paths.items():
+                    result = load(url, path, args.clients, seconds)
+                    samples[name].append(result)
+                    print(
+                        f"round {round_number + 1} {name:<10} {result['rps']:8.1f} req/s "
+                        f"p50 {result['p50_ms']:.1f} ms p95 {result['p95_ms']:.1f} ms "
+                        f"errors {result['errors']}",
+                        flush=True,
+                    )
+        finally:
+            server.stop()
+
+    def series(name: str, key: str) -> list[float]:
+        return [round(s[key], 3) for s in samples[name]]
+
+    figures = []
+    for name in ("event list", "agenda"):
+        figures.append(
+            figure(
+                f"{name} ({paths[name]}) throughput, {args.clients} clients",
+                series(name, "rps"),
+                "req/s",
+                baseline_name="minimal endpoint /bench/ping",
+                baseline_samples=series("minimal", "rps"),
+                goal=GOAL,
+                notes=(
+                    f"p50 {statistics.median(series(name, 'p50_ms')):.1f} ms, "
+                    f"p95 {statistics.median(series(name, 'p95_ms')):.1f} ms "
+                    f"(minimal: p50 {statistics.median(series('minimal', 'p50_ms')):.1f} ms, "
+                    f"p95 {statistics.median(series('minimal', 'p95_ms')):.1f} ms)"
+                ),
+            )
+        )
+        figures.append(
+            figure(
+                f"{name} p95 latency, {args.clients} clients",
+                series(name, "p95_ms"),
+                "ms",
+                baseline_name="minimal endpoint p95",
+                baseline_samples=series("minimal", "p95_ms"),
+                better="lower",
+            )
+        )
+    errors = {name: sum(s["errors"] for s in samples[name]) for name in samples}
+    write_result(
+        "pages",
+        figures,
+        runs=runs,
+        description=(
+            "public pages under concurrent keep-alive clients vs the app's minimal endpoint, "
+            "gunicorn on PostgreSQL with the demo data"
+        ),
+        checks={"non_200_responses_ok": not any(errors.values()), "non_200": errors},
+        parameters={
+            "clients": args.clients,
+            "seconds_per_run": seconds,
+            "gunicorn": f"{args.workers} workers x {args.threads} threads (gthread)",
+            "events_in_database": events,
+            "agenda_page": paths["agenda"],
+        },
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,345 @@
+"""Runs every benchmark in bench/ and writes the table: `python bench/run.py`.
+
+Each `bench/<name>.py` runs as its own subprocess and writes `bench/results/<name>.json`
+(the shape is in bench/README.md). This runner then writes `bench/results/summary.json` and
+`docs/benchmarks.md`: each figure next to its baseline measured in the same run, the ratio,
+the goal and whether it is met, with the machine's description.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.common import PG_ADMIN_URL, REDIS_URL, goal_met  # noqa: E402
+
+RESULTS = BENCH / "results"
+DOCS = ROOT / "docs" / "benchmarks.md"
+NOT_BENCHMARKS = {"run", "common", "__init__"}
+# Correctness counts that must be zero, whatever the speed.
+_MUST_BE_ZERO = ("overbooked", "lost", "duplicated", "duplicate", "missing")
+
+
+def discover(only: list[str] | None = None) -> list[Path]:
+    scripts = sorted(
+        path
+        for path in BENCH.glob("*.py")
+        if path.stem not in NOT_BENCHMARKS and not path.stem.startswith("_")
+    )
+    if only:
+        scripts = [path for path in scripts if path.stem in only]
+    return scripts
+
+
+def run_script(path: Path, *, quick: bool, timeout: float) -> dict[str, Any]:
+    """Runs one benchmark; returns how it went (status, seconds, where its log is)."""
+    name = path.stem
+    result_file = RESULTS / f"{name}.json"
+    log_file = RESULTS / f"{name}.log"
+    # A result left by an earlier run must not pass for this run's.
+    result_file.unlink(missing_ok=True)
+    args = [sys.executable, str(path), *(["--quick"] if quick else [])]
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
+    started = time.monotonic()
+    print(f"== {name}: {' '.join(args[1:])}", flush=True)
+    status = "ok"
+    with log_file.open("wb") as log:
+        try:
+            process = subprocess.run(
+                args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, timeout=timeout
+            )
+            if process.returncode != 0:
+                status = f"failed (exit {process.returncode})"
+        except subprocess.TimeoutExpired:
+            status = f"timed out after {timeout:.0f}s"
+    if status == "ok" and not result_file.exists():
+        status = f"failed (wrote no {result_file.relative_to(ROOT)})"
+    seconds = time.monotonic() - started
+    print(f"   {status} in {seconds:.0f}s", flush=True)
+    return {"status": status, "seconds": round(seconds, 1), "log": str(log_file.relative_to(ROOT))}
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def normalise_figure(raw: dict[str, Any]) -> dict[str, Any]:
+    """One figure with ratio and `met` filled in where the script left them out."""
+    figure = dict(raw)
+    figure.setdefault("name", figure.get("figure") or figure.get("metric") or "?")
+    value = _number(figure.get("value"))
+    baseline = _number(figure.get("baseline_value", figure.get("baseline")))
+    if isinstance(figure.get("baseline"), dict):
+        baseline = _number(figure["baseline"].get("value"))
+        figure.setdefault("baseline_name", figure["baseline"].get("name"))
+    figure["value"] = value
+    figure["baseline_value"] = baseline
+    ratio = _number(figure.get("ratio"))
+    if ratio is None and value and baseline:
+        lower_is_better = str(figure.get("better", "higher")).lower() == "lower"
+        ratio = baseline / value if lower_is_better else value / baseline
+    figure["ratio"] = ratio
+    if figure.get("goal") is not None and not isinstance(figure["goal"], str):
+        figure["goal"] = f">= {figure['goal']}"
+    if not isinstance(figure.get("met"), bool):
+        figure["met"] = goal_met(figure.get("goal"), ratio)
+    return figure
+
+
+def _figures_of(body: dict[str, Any]) -> list[dict[str, Any]]:
+    figures = body.get("figures")
+    if isinstance(figures, dict):
+        figures = [{"name": key, **value} for key, value in figures.items()]
+    if not figures and "value" in body:
+        figures = [body]
+    return [normalise_figure(f) for f in figures or [] if isinstance(f, dict)]
+
+
+def failed_checks(checks: dict[str, Any]) -> list[str]:
+    """The correctness checks that failed: `*_ok` false, or a must-be-zero count above 0."""
+    failed = []
+    for key, value in (checks or {}).items():
+        lowered = key.lower()
+        if lowered.endswith("_ok") and value is False:
+            failed.append(key)
+        elif any(word in lowered for word in _MUST_BE_ZERO):
+            number = _number(value)
+            if number is not None and number > 0:
+                failed.append(key)
+    return failed
+
+
+def collect(name: str, run: dict[str, Any] | None) -> dict[str, Any]:
+    result_file = RESULTS / f"{name}.json"
+    entry: dict[str, Any] = {"benchmark": name, "status": (run or {}).get("status", "ok")}
+    if run:
+        entry.update(seconds=run["seconds"], log=run["log"])
+    if not result_file.exists():
+        entry["status"] = entry["status"] if entry["status"] != "ok" else "no result"
+        entry["figures"] = []
+        return entry
+    try:
+        body = json.loads(result_file.read_text())
+    except json.JSONDecodeError as exc:
+        entry.update(status=f"unreadable result ({exc})", figures=[])
+        return entry
+    entry.update(
+        description=body.get("description", ""),
+        runs=body.get("runs"),
+        figures=_figures_of(body),
+        checks=body.get("checks") or {},
+        parameters=body.get("parameters") or {},
+    )
+    entry["failed_checks"] = failed_checks(entry["checks"])
+    return entry
+
+
+def _read(command: list[str]) -> str:
+    try:
+        return subprocess.run(command, capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+def machine() -> dict[str, Any]:
+    """What the figures were measured on."""
+    cpu = ""
+    with open("/proc/cpuinfo") as cpuinfo:
+        for line in cpuinfo:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    memory_gib = None
+    with open("/proc/meminfo") as meminfo:
+        for line in meminfo:
+            if line.startswith("MemTotal:"):
+                memory_gib = round(int(line.split()[1]) / 1024 / 1024, 1)
+                break
+    return {
+        "cpu": cpu or platform.processor(),
+        "cores": os.cpu_count(),
+        "memory_gib": memory_gib,
+        "os": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "postgresql": _postgres_version(),
+        "redis": _redis_version(),
+        "commit": _read(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"]),
+    }
+
+
+def _postgres_version() -> str | None:
+    try:
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN_URL, connect_timeout=3) as conn:
+            return conn.execute("SHOW server_version").fetchone()[0]
+    except Exception:  # no server: say so in the table rather than fail the run
+        return None
+
+
+def _redis_version() -> str | None:
+    try:
+        import redis
+
+        return redis.Redis.from_url(REDIS_URL, socket_timeout=3).info("server")["redis_version"]
+    except Exception:  # no server
+        return None
+
+
+def _fmt(value: float | None, digits: int = 3) -> str:
+    if value is None:
+        return "—"
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    if abs(value) >= 100:
+        return f"{value:.1f}"
+    return f"{value:.{digits}g}"
+
+
+def _met_text(figure: dict[str, Any]) -> str:
+    return {True: "yes", False: "**no**", None: "—"}[figure.get("met")]
+
+
+def _ratio_text(figure: dict[str, Any]) -> str:
+    ratio = figure.get("ratio")
+    if ratio is None:
+        return "—"
+    return f"{ratio:.1f}×" if ratio >= 10 else f"{ratio:.2f}"
+
+
+def markdown(summary: dict[str, Any]) -> str:
+    m = summary["machine"]
+    lines = [
+        "# Benchmarks",
+        "",
+        "Written by `python bench/run.py` (or `./manage.sh bench`); do not edit by hand.",
+        "Every figure is the median of several runs and stands next to a baseline measured in",
+        "the same run on the same machine; the ratio is figure ÷ baseline (for times: baseline ÷",
+        "figure, so higher is better everywhere) and is what the goal is about.",
+        "",
+        f"Run: {summary['finished_at']} (commit {m.get('commit') or '?'}), "
+        f"{summary['total_seconds']:.0f} s in all.",
+        "",
+        "Machine: "
+        f"{m.get('cpu')}, {m.get('cores')} cores, {m.get('memory_gib')} GiB memory, {m.get('os')}; "
+        f"Python {m.get('python')}, PostgreSQL {m.get('postgresql') or '—'}, "
+        f"Redis {m.get('redis') or '—'}.",
+        "",
+        "| benchmark | figure | median | baseline | baseline median | ratio | goal | met | runs |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for entry in summary["benchmarks"]:
+        if not entry["figures"]:
+            lines.append(
+                f"| {entry['benchmark']} | {entry['status']} | — | — | — | — | — | **no** | — |"
+            )
+            continue
+        for figure in entry["figures"]:
+            unit = figure.get("unit") or ""
+            lines.append(
+                "| {b} | {n} | {v} {u} | {bn} | {bv} {u} | {r} | {g} | {met} | {runs} |".format(
+                    b=entry["benchmark"],
+                    n=figure["name"],
+                    v=_fmt(figure.get("value")),
+                    u=unit,
+                    bn=figure.get("baseline_name") or "—",
+                    bv=_fmt(figure.get("baseline_value")),
+                    r=_ratio_text(figure),
+                    g=figure.get("goal") or "—",
+                    met=_met_text(figure),
+                    runs=entry.get("runs") or "—",
+                )
+            )
+    lines += ["", "## Checks and notes", ""]
+    for entry in summary["benchmarks"]:
+        head = f"- **{entry['benchmark']}** ({entry['status']}"
+        head += f", {entry['seconds']:.0f} s)" if "seconds" in entry else ")"
+        if entry.get("description"):
+            head += f": {entry['description']}"
+        lines.append(head)
+        checks = entry.get("checks") or {}
+        if checks:
+            failed = set(entry.get("failed_checks") or [])
+            shown = ", ".join(
+                f"{key} = {value}{' (FAILED)' if key in failed else ''}"
+                for key, value in checks.items()
+            )
+            lines.append(f"  - checks: {shown}")
+        if entry.get("parameters"):
+            shown = ", ".join(f"{k} = {v}" for k, v in entry["parameters"].items())
+            lines.append(f"  - parameters: {shown}")
+        for figure in entry["figures"]:
+            if figure.get("notes"):
+                lines.append(f"  - {figure['name']}: {figure['notes']}")
+    lines.append("")
+    return "\n".join(lines)
+
+
+def summarise(entries: list[dict[str, Any]], seconds: float) -> dict[str, Any]:
+    figures = [f for e in entries for f in e["figures"]]
+    return {
+        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "total_seconds": round(seconds, 1),
+        "machine": machine(),
+        "benchmarks": entries,
+        "goals_met": sum(1 for f in figures if f.get("met") is True),
+        "goals_missed": sum(1 for f in figures if f.get("met") is False),
+        "failed": [
+            e["benchmark"] for e in entries if e["status"] != "ok" or e.get("failed_checks")
+        ],
+    }
+
+
+def write(summary: dict[str, Any]) -> None:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "summary.json").write_text(json.dumps(summary, indent=2, default=str) + "\n")
+    DOCS.parent.mkdir(parents=True, exist_ok=True)
+    DOCS.write_text(markdown(summary))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", help="comma-separated script names (without .py)")
+    parser.add_argument("--quick", action="store_true", help="small sizes, a smoke test")
+    parser.add_argument("--timeout", type=float, default=900.0, help="seconds per script")
+    parser.add_argument(
+        "--report-only", action="store_true", help="rewrite the table from existing results"
+    )
+    args = parser.parse_args(argv)
+    only = [n.strip() for n in args.only.split(",")] if args.only else None
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    entries = []
+    for script in discover(only):
+        run = (
+            None if args.report_only else run_script(script, quick=args.quick, timeout=args.timeout)
+        )
+        entries.append(collect(script.stem, run))
+    summary = summarise(entries, time.monotonic() - started)
+    write(summary)
+    print(f"wrote {DOCS.relative_to(ROOT)} and {(RESULTS / 'summary.json').relative_to(ROOT)}")
+    print(f"goals met: {summary['goals_met']}, missed: {summary['goals_missed']}")
+    if summary["failed"]:
+        print(f"failed: {', '.join(summary['failed'])}")
+    return 1 if summary["failed"] else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
