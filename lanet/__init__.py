@@ -97,6 +97,8 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
+    from lanet.accounts.cli import users_cli
     from lanet.core.cli import seed_cli
 
     app.cli.add_command(seed_cli)
+    app.cli.add_command(users_cli)

@@ -1,12 +1,24 @@
-"""Flask-Login wiring: sessions load the user by id."""
+"""Flask-Login wiring, session cookie hardening and the shared rate-limit settings."""
 
 from __future__ import annotations
+
+import os
 
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
 from lanet.accounts.models import User
 from lanet.extensions import db, login_manager
+
+# Flask-Limiter strings; each may be overridden by the environment variable of the same name.
+# The registration and API features apply theirs with `lanet.accounts.limits`.
+RATE_LIMITS = {
+    "RATELIMIT_LOGIN": "10 per minute; 60 per hour",
+    "RATELIMIT_LOGIN_PER_EMAIL": "20 per hour",
+    "RATELIMIT_PASSWORD_RESET": "5 per minute; 20 per hour",
+    "RATELIMIT_REGISTRATION": "10 per minute; 100 per hour",
+    "RATELIMIT_API": "120 per minute",
+}
 
 
 @login_manager.user_loader
@@ -17,7 +29,31 @@ def load_user(user_id: str) -> User | None:
     return user if user and user.is_active else None
 
 
+def _configure(app: Flask) -> None:
+    for name, default in RATE_LIMITS.items():
+        app.config.setdefault(name, os.environ.get(name, default))
+    app.config.setdefault(
+        "PASSWORD_RESET_TTL_MINUTES", int(os.environ.get("PASSWORD_RESET_TTL_MINUTES", 30))
+    )
+    app.config.setdefault(
+        "ACCOUNT_INVITATION_TTL_HOURS", int(os.environ.get("ACCOUNT_INVITATION_TTL_HOURS", 72))
+    )
+    # Behind https every cookie that can sign someone in travels only over https.
+    if app.config.get("BASE_URL", "").startswith("https://"):
+        app.config["SESSION_COOKIE_SECURE"] = True
+        app.config["REMEMBER_COOKIE_SECURE"] = True
+    app.config.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
+    app.config.setdefault("REMEMBER_COOKIE_SAMESITE", "Lax")
+
+
 def init_app(app: Flask) -> None:
+    from lanet.accounts.labels import role_label
+    from lanet.accounts.permissions import can
+
+    _configure(app)
+    # Templates ask the same permission layer as the views: `{% if can(current_user, "x") %}`.
+    app.jinja_env.globals["can"] = can
+    app.jinja_env.globals["role_label"] = role_label
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = _l("Please sign in to see this page.")

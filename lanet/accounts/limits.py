@@ -1,0 +1,38 @@
+"""Rate-limit strings read from the app config at request time, for `@limiter.limit(...)`.
+
+from lanet.accounts.limits import registration_limit
+from lanet.extensions import limiter
+
+@bp.post("/events/<slug>/register")
+@limiter.limit(registration_limit, methods=["POST"])
+def register(slug): ...
+"""
+
+from __future__ import annotations
+
+from flask import current_app, request
+
+
+def login_limit() -> str:
+    return current_app.config["RATELIMIT_LOGIN"]
+
+
+def login_per_email_limit() -> str:
+    return current_app.config["RATELIMIT_LOGIN_PER_EMAIL"]
+
+
+def password_reset_limit() -> str:
+    return current_app.config["RATELIMIT_PASSWORD_RESET"]
+
+
+def registration_limit() -> str:
+    return current_app.config["RATELIMIT_REGISTRATION"]
+
+
+def api_limit() -> str:
+    return current_app.config["RATELIMIT_API"]
+
+
+def submitted_email() -> str:
+    """Keys a limit on the account tried, so one address cannot be guessed at from many IPs."""
+    return "email:" + (request.form.get("email") or "").strip().lower()

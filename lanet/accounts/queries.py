@@ -1,0 +1,90 @@
+"""Reading users, people and the audit log for the Secretariat's pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
+from lanet.accounts.models import AuditEntry, User
+from lanet.events.models import Event
+from lanet.extensions import db
+from lanet.network.models import Country, Person
+
+AUDIT_PAGE_SIZE = 50
+PEOPLE_PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class AuditFilters:
+    object_type: str | None = None
+    event_id: int | None = None
+    user_id: int | None = None
+
+
+def audit_page(filters: AuditFilters, page: int) -> Pagination:
+    statement = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+    if filters.object_type:
+        statement = statement.where(AuditEntry.object_type == filters.object_type)
+    if filters.event_id:
+        statement = statement.where(AuditEntry.event_id == filters.event_id)
+    if filters.user_id:
+        statement = statement.where(AuditEntry.user_id == filters.user_id)
+    return db.paginate(statement, page=page, per_page=AUDIT_PAGE_SIZE, error_out=False)
+
+
+def audit_object_types() -> list[str]:
+    return list(
+        db.session.scalars(
+            select(AuditEntry.object_type).distinct().order_by(AuditEntry.object_type)
+        )
+    )
+
+
+def audit_events() -> list[Event]:
+    ids = select(AuditEntry.event_id).where(AuditEntry.event_id.is_not(None)).distinct()
+    return list(db.session.scalars(select(Event).where(Event.id.in_(ids)).order_by(Event.title)))
+
+
+def users_by_id(ids: set[int]) -> dict[int, User]:
+    if not ids:
+        return {}
+    return {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
+
+
+def all_users() -> list[User]:
+    return list(
+        db.session.scalars(
+            select(User)
+            .options(selectinload(User.roles), selectinload(User.person))
+            .order_by(User.email)
+        )
+    )
+
+
+def event_choices() -> list[tuple[int, str]]:
+    rows = db.session.execute(
+        select(Event.id, Event.title, Event.start_date).order_by(Event.start_date.desc())
+    )
+    return [(row.id, f"{row.title} ({row.start_date.year})") for row in rows]
+
+
+def country_choices(language: str) -> list[tuple[str, str]]:
+    countries = db.session.scalars(select(Country).order_by(Country.code))
+    return sorted(((c.code, c.name(language)) for c in countries), key=lambda pair: pair[1])
+
+
+def people_page(search: str, page: int) -> Pagination:
+    statement = select(Person).order_by(Person.last_name, Person.first_name, Person.id)
+    words = (search or "").strip().lower()
+    if words:
+        pattern = f"%{words}%"
+        statement = statement.where(
+            or_(
+                func.lower(Person.first_name + " " + Person.last_name).like(pattern),
+                func.lower(Person.email).like(pattern),
+            )
+        )
+    return db.paginate(statement, page=page, per_page=PEOPLE_PAGE_SIZE, error_out=False)
