@@ -1,0 +1,72 @@
+"""Who is calling: a bearer token, or nobody. API calls never ride on a browser session."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g, request
+from flask_login import AnonymousUserMixin
+
+from lanet.accounts.models import ApiToken, User
+from lanet.accounts.permissions import Action, can
+from lanet.api import tokens
+from lanet.api.problems import ApiProblem
+
+# Declared on every protected operation in the OpenAPI document.
+BEARER = [{"bearerAuth": []}]
+SECURITY_SCHEME = {
+    "type": "http",
+    "scheme": "bearer",
+    "description": "A token issued by the Technical Secretariat (`flask users issue-token`).",
+}
+
+
+def authenticate_request() -> None:
+    """Runs before every API view: sets g.api_user / g.api_token, or refuses a bad token."""
+    g.api_user = None
+    g.api_token = None
+    presented = tokens.parse_authorization(request.headers.get("Authorization"))
+    if presented is not None:
+        found = tokens.authenticate(presented)
+        if found is None:
+            raise ApiProblem(
+                401,
+                "The bearer token is not valid, or has been revoked.",
+                headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+            )
+        g.api_user, g.api_token = found
+    # Flask-Login's current_user reads g._login_user: the audit log and services then see the
+    # token's user, and a session cookie sent along is ignored (the API is exempt from CSRF).
+    g._login_user = g.api_user or AnonymousUserMixin()
+
+
+def current_api_user() -> User | None:
+    return g.get("api_user")
+
+
+def current_api_token() -> ApiToken | None:
+    return g.get("api_token")
+
+
+def require_user() -> User:
+    user = current_api_user()
+    if user is None:
+        raise ApiProblem(
+            401,
+            "This operation needs a bearer token.",
+            headers={"WWW-Authenticate": 'Bearer realm="lanet"'},
+        )
+    return user
+
+
+def require(action: Action, obj: Any = None) -> User:
+    """The caller, when the permission layer lets them take `action` on `obj`; else 401/403."""
+    user = require_user()
+    if not can(user, action, obj):
+        raise ApiProblem(403, "Your token does not allow this operation.")
+    return user
+
+
+def allowed(action: Action, obj: Any = None) -> bool:
+    user = current_api_user()
+    return user is not None and can(user, action, obj)

@@ -1,0 +1,43 @@
+"""Events: the public list with filters, and one event."""
+
+from __future__ import annotations
+
+from lanet.api.core import resource_blueprint
+from lanet.api.lookups import SLUG_PARAMETER, event_or_404
+from lanet.api.pagination import PageArgs, page_schema, paginate_list
+from lanet.api.schemas import EventDetailSchema, EventFilterArgs, EventSchema
+from lanet.events import queries
+
+blp = resource_blueprint("api_events", "Events of the Network, carried out and planned (public).")
+
+
+class EventListArgs(EventFilterArgs, PageArgs):
+    pass
+
+
+EventPage = page_schema(EventSchema, "EventPage")
+
+
+@blp.get("/events")
+@blp.arguments(EventListArgs, location="query", as_kwargs=True)
+@blp.response(200, EventPage)
+def list_events(page: int, per_page: int, status: str | None = None, **filters):
+    """Public events, newest first (ties broken by id, so pages never overlap)."""
+    country = filters.get("country")
+    chosen = queries.EventFilter(
+        year=filters.get("year"),
+        country=country.upper() if country else None,
+        kind=filters.get("kind"),
+    )
+    events = queries.public_events(chosen)
+    if status:
+        events = [event for event in events if event.status == status]
+    return paginate_list(events, page, per_page)
+
+
+@blp.get("/events/<slug>", parameters=[SLUG_PARAMETER])
+@blp.response(200, EventDetailSchema)
+@blp.alt_response(404, response="NOT_FOUND")
+def get_event(slug: str):
+    """One event, with its quotas and partner organizations."""
+    return event_or_404(slug)

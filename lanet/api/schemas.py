@@ -1,0 +1,100 @@
+"""What the API reads and writes, as marshmallow schemas (they also make the OpenAPI document)."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import validate
+
+from lanet.events.models import EventKind, EventStatus
+from lanet.network.models import LANGUAGES
+
+
+def _choice(values) -> validate.OneOf:
+    return validate.OneOf([str(v) for v in values])
+
+
+class EventFilterArgs(ma.Schema):
+    year = ma.fields.Integer(
+        validate=validate.Range(min=1901, max=2999), metadata={"example": 2014}
+    )
+    country = ma.fields.String(
+        validate=validate.Regexp(r"^[A-Za-z]{2}$", error="Use a two-letter ISO 3166 code."),
+        metadata={"description": "ISO 3166 alpha-2 code of the host country", "example": "AR"},
+    )
+    kind = ma.fields.String(validate=_choice(EventKind))
+    status = ma.fields.String(validate=_choice(EventStatus))
+
+
+class CountrySchema(ma.Schema):
+    code = ma.fields.String(required=True)
+    name_es = ma.fields.String(required=True)
+    name_pt = ma.fields.String(required=True)
+    name_en = ma.fields.String(required=True)
+
+
+class CycleRefSchema(ma.Schema):
+    series = ma.fields.String(
+        attribute="series.code", required=True, metadata={"description": "Code of the series"}
+    )
+    number = ma.fields.Integer(required=True)
+
+
+class QuotaSchema(ma.Schema):
+    country_code = ma.fields.String(required=True)
+    seats = ma.fields.Integer(required=True)
+    seats_confirmed = ma.fields.Integer(required=True)
+
+
+class PartnerSchema(ma.Schema):
+    name = ma.fields.String(attribute="institution.name", required=True)
+    code = ma.fields.String(attribute="institution.code", allow_none=True)
+    role = ma.fields.String(required=True)
+
+
+class EventSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    slug = ma.fields.String(required=True)
+    kind = ma.fields.String(required=True, validate=_choice(EventKind))
+    status = ma.fields.String(required=True, validate=_choice(EventStatus))
+    title = ma.fields.String(required=True)
+    title_translations = ma.fields.Dict(
+        keys=ma.fields.String(), values=ma.fields.String(), required=True
+    )
+    description = ma.fields.String(allow_none=True)
+    venue = ma.fields.String(allow_none=True)
+    city = ma.fields.String(allow_none=True)
+    country_code = ma.fields.String(allow_none=True)
+    timezone = ma.fields.String(required=True, metadata={"description": "IANA time zone"})
+    start_date = ma.fields.Date(required=True, metadata={"description": "Local date"})
+    end_date = ma.fields.Date(required=True, metadata={"description": "Local date"})
+    date_precision = ma.fields.String(required=True)
+    starts_at = ma.fields.AwareDateTime(allow_none=True, metadata={"description": "UTC"})
+    ends_at = ma.fields.AwareDateTime(allow_none=True, metadata={"description": "UTC"})
+    languages = ma.fields.List(ma.fields.String(), attribute="language_list", required=True)
+    capacity = ma.fields.Integer(allow_none=True)
+    seats_confirmed = ma.fields.Integer(required=True)
+    requires_approval = ma.fields.Boolean(required=True)
+    registration_opens_at = ma.fields.AwareDateTime(allow_none=True)
+    registration_closes_at = ma.fields.AwareDateTime(allow_none=True)
+    agenda_version = ma.fields.Integer(required=True)
+    cycle = ma.fields.Nested(CycleRefSchema, allow_none=True)
+    part_number = ma.fields.Integer(allow_none=True, metadata={"description": "Part of the cycle"})
+
+
+class EventDetailSchema(EventSchema):
+    country = ma.fields.Nested(CountrySchema, allow_none=True)
+    audience = ma.fields.String(allow_none=True)
+    note = ma.fields.String(allow_none=True)
+    quotas = ma.fields.List(ma.fields.Nested(QuotaSchema), required=True)
+    partners = ma.fields.List(ma.fields.Nested(PartnerSchema), required=True)
+
+
+class LanguageArgs(ma.Schema):
+    lang = ma.fields.String(validate=_choice(LANGUAGES))
+
+
+class MeSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    email = ma.fields.String(required=True)
+    token_name = ma.fields.String(required=True)
+    roles = ma.fields.List(ma.fields.Dict(), required=True)
