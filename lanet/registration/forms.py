@@ -1,0 +1,148 @@
+"""Registration, private-link, organizer and focal-point forms."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
+
+from lanet.network.models import InstitutionKind
+
+LANGUAGE_CHOICES = [("es", "Español"), ("pt", "Português"), ("en", "English")]
+
+
+def role_choices() -> list[tuple[str, str]]:
+    return [
+        ("participant", _l("Participant")),
+        ("observer", _l("Observer")),
+        ("speaker", _l("Speaker")),
+        ("instructor", _l("Instructor")),
+    ]
+
+
+def institution_kind_choices() -> list[tuple[str, str]]:
+    labels = {
+        "ministry_foreign_affairs": _l("Ministry of foreign affairs"),
+        "ministry_defense": _l("Ministry of defense"),
+        "ministry_justice": _l("Ministry of justice"),
+        "ombudsman": _l("Ombudsman's office"),
+        "security_forces": _l("Security forces"),
+        "other_government": _l("Other government"),
+        "civil_society": _l("Civil society"),
+        "academia": _l("Academia"),
+        "international_organization": _l("International organization"),
+    }
+    return [(kind.value, labels[kind.value]) for kind in InstitutionKind]
+
+
+def _optional_int(value: str | None) -> int | None:
+    return int(value) if value and str(value).isdigit() else None
+
+
+class InstitutionFields:
+    """An institution chosen from the list, or a new one named."""
+
+    def validate_institution(self, field) -> None:
+        valid = {value for value, _label in field.choices}
+        if field.data is not None and field.data not in valid:
+            raise ValidationError(_l("Choose an institution from the list."))
+        if field.data is None and not (self.new_institution_name.data or "").strip():
+            raise ValidationError(_l("Choose your institution or type its name."))
+        if field.data is None and not (self.new_institution_name.data or "").strip():
+            raise ValidationError(_l("Choose your institution or type its name."))
+
+
+class RegistrationForm(InstitutionFields, FlaskForm):
+    first_name = StringField(_l("First name"), validators=[DataRequired(), Length(max=120)])
+    last_name = StringField(_l("Last name"), validators=[DataRequired(), Length(max=120)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    country = SelectField(_l("Country"), validators=[DataRequired()])
+    institution = SelectField(_l("Institution"), coerce=_optional_int, validate_choice=False)
+    new_institution_name = StringField(
+        _l("Or the name of your institution, if it is not listed"),
+        validators=[Optional(), Length(max=300)],
+    )
+    new_institution_kind = SelectField(
+        _l("Kind of institution"), choices=institution_kind_choices, default="other_government"
+    )
+    position = StringField(_l("Position"), validators=[Optional(), Length(max=200)])
+    language = SelectField(_l("Language for emails"), choices=LANGUAGE_CHOICES)
+    role = SelectField(_l("I take part as"), choices=role_choices, default="participant")
+    consent = BooleanField(
+        _l("I agree that the Network processes my data to organize this event."),
+        validators=[InputRequired(message=_l("Registration needs your consent."))],
+    )
+    invitation = HiddenField()
+
+
+class ChangeForm(InstitutionFields, FlaskForm):
+    institution = SelectField(_l("Institution"), coerce=_optional_int, validate_choice=False)
+    new_institution_name = StringField(
+        _l("Or the name of your institution, if it is not listed"),
+        validators=[Optional(), Length(max=300)],
+    )
+    new_institution_kind = SelectField(
+        _l("Kind of institution"), choices=institution_kind_choices, default="other_government"
+    )
+    position = StringField(_l("Position"), validators=[Optional(), Length(max=200)])
+    language = SelectField(_l("Language for emails"), choices=LANGUAGE_CHOICES)
+
+
+class ConfirmForm(FlaskForm):
+    """A button with CSRF protection (cancel, accept an offer, decline an invitation)."""
+
+
+class DecisionForm(FlaskForm):
+    reason = TextAreaField(_l("Reason (sent to the registrant)"), validators=[Length(max=2000)])
+
+
+class InviteForm(FlaskForm):
+    emails = TextAreaField(
+        _l("Email addresses (one per line, or separated by commas)"),
+        validators=[DataRequired(), Length(max=100_000)],
+    )
+    language = SelectField(_l("Language of the invitation"), choices=LANGUAGE_CHOICES)
+
+
+class InviteCsvForm(FlaskForm):
+    file = FileField(
+        _l("CSV file (email, language)"),
+        validators=[FileRequired(), FileAllowed(["csv", "txt"], _l("A .csv file, please."))],
+    )
+
+
+class NominationForm(FlaskForm):
+    event = SelectField(_l("Event"), coerce=_optional_int, validate_choice=False)
+    first_name = StringField(_l("First name"), validators=[DataRequired(), Length(max=120)])
+    last_name = StringField(_l("Last name"), validators=[DataRequired(), Length(max=120)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    institution = StringField(_l("Institution"), validators=[Optional(), Length(max=300)])
+    position = StringField(_l("Position"), validators=[Optional(), Length(max=200)])
+    language = SelectField(_l("Language for emails"), choices=LANGUAGE_CHOICES)
+
+    def validate_event(self, field) -> None:
+        valid = {value for value, _label in field.choices}
+        if field.data not in valid:
+            raise ValidationError(_l("Choose an event from the list."))
+
+
+class NominationCsvForm(FlaskForm):
+    event = SelectField(_l("Event"), coerce=_optional_int, validate_choice=False)
+    file = FileField(
+        _l("CSV file"),
+        validators=[FileRequired(), FileAllowed(["csv", "txt"], _l("A .csv file, please."))],
+    )
+
+    def validate_event(self, field) -> None:
+        valid = {value for value, _label in field.choices}
+        if field.data not in valid:
+            raise ValidationError(_l("Choose an event from the list."))

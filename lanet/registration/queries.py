@@ -1,0 +1,207 @@
+"""Reading registrations for organizers: filters, totals and exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from lanet.events.models import Event, EventStatus
+from lanet.extensions import db
+from lanet.network.models import Country, Institution, Person
+from lanet.registration.models import Invitation, Registration, RegistrationStatus
+
+
+@dataclass(frozen=True)
+class RegistrationFilter:
+    status: str | None = None
+    country: str | None = None
+    institution_id: int | None = None
+
+    @classmethod
+    def from_args(cls, args) -> RegistrationFilter:
+        """Unknown values are ignored: a filter never fails."""
+        status = args.get("status") or None
+        if status not in RegistrationStatus.__members__:
+            status = None
+        country = (args.get("country") or "").strip().upper() or None
+        if country is not None and (len(country) != 2 or not country.isalpha()):
+            country = None
+        institution = (args.get("institution") or "").strip()
+        return cls(status, country, int(institution) if institution.isdigit() else None)
+
+
+def event_by_slug(slug: str) -> Event | None:
+    return db.session.scalar(
+        select(Event).where(Event.slug == slug).options(selectinload(Event.quotas))
+    )
+
+
+def registrations(event_id: int, filters: RegistrationFilter | None = None) -> list[Registration]:
+    filters = filters or RegistrationFilter()
+    query = (
+        select(Registration)
+        .join(Person, Person.id == Registration.person_id)
+        .where(Registration.event_id == event_id)
+        .options(
+            selectinload(Registration.person).selectinload(Person.institution),
+            selectinload(Registration.person).selectinload(Person.country),
+        )
+        .order_by(Registration.created_at, Registration.id)
+    )
+    if filters.status:
+        query = query.where(Registration.status == filters.status)
+    if filters.country:
+        query = query.where(Person.country_code == filters.country)
+    if filters.institution_id:
+        query = query.where(Person.institution_id == filters.institution_id)
+    return list(db.session.scalars(query))
+
+
+def totals(rows: list[Registration]) -> dict[str, Counter]:
+    return {
+        "status": Counter(r.status for r in rows),
+        "country": Counter(r.person.country_code or "—" for r in rows),
+        "institution": Counter(
+            r.person.institution.name if r.person.institution else "—" for r in rows
+        ),
+    }
+
+
+def filter_choices(event_id: int) -> dict:
+    people = select(Registration.person_id).where(Registration.event_id == event_id)
+    countries = list(
+        db.session.scalars(
+            select(Country)
+            .where(Country.code.in_(select(Person.country_code).where(Person.id.in_(people))))
+            .order_by(Country.name_en)
+        )
+    )
+    institutions = list(
+        db.session.scalars(
+            select(Institution)
+            .where(Institution.id.in_(select(Person.institution_id).where(Person.id.in_(people))))
+            .order_by(Institution.name)
+        )
+    )
+    return {"countries": countries, "institutions": institutions}
+
+
+def invitations(event_id: int) -> list[Invitation]:
+    return list(
+        db.session.scalars(
+            select(Invitation)
+            .where(Invitation.event_id == event_id)
+            .order_by(Invitation.created_at.desc(), Invitation.id.desc())
+        )
+    )
+
+
+def invitation_state(invitation: Invitation) -> str:
+    if invitation.accepted_at:
+        return "registered"
+    if invitation.declined_at:
+        return "declined"
+    if invitation.opened_at:
+        return "opened"
+    return "invited"
+
+
+def open_events() -> list[Event]:
+    return list(
+        db.session.scalars(
+            select(Event)
+            .where(Event.status == EventStatus.open)
+            .order_by(Event.start_date, Event.id)
+        )
+    )
+
+
+def institution_choices(country_code: str | None = None) -> list[Institution]:
+    query = select(Institution).order_by(Institution.name)
+    if country_code:
+        query = query.where(
+            (Institution.country_code == country_code) | Institution.country_code.is_(None)
+        )
+    return list(db.session.scalars(query))
+
+
+def countries() -> list[Country]:
+    return list(db.session.scalars(select(Country).order_by(Country.name_en)))
+
+
+EXPORT_HEADER = (
+    "id",
+    "status",
+    "role",
+    "first_name",
+    "last_name",
+    "email",
+    "country",
+    "institution",
+    "position",
+    "language",
+    "quota_seat",
+    "registered_at",
+    "confirmed_at",
+    "decline_reason",
+)
+
+
+def export_rows(rows: list[Registration]) -> list[list]:
+    return [
+        [
+            r.id,
+            r.status,
+            r.role,
+            r.person.first_name,
+            r.person.last_name,
+            r.person.email or "",
+            r.person.country_code or "",
+            r.person.institution.name if r.person.institution else "",
+            r.person.position or "",
+            r.person.language,
+            r.seat_country_code or "",
+            r.created_at.isoformat(timespec="seconds"),
+            r.confirmed_at.isoformat(timespec="seconds") if r.confirmed_at else "",
+            r.decline_reason or "",
+        ]
+        for r in rows
+    ]
+
+
+def _safe_cell(value):
+    """Spreadsheet formula injection: a typed '=…' must stay text."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
+
+
+def export_csv(rows: list[Registration]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(EXPORT_HEADER)
+    for row in export_rows(rows):
+        writer.writerow([_safe_cell(v) for v in row])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def export_xlsx(rows: list[Registration], title: str) -> bytes:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = _("Registrations")[:31]
+    sheet.append(list(EXPORT_HEADER))
+    for row in export_rows(rows):
+        sheet.append([_safe_cell(v) for v in row])
+    sheet.freeze_panes = "A2"
+    workbook.properties.title = title[:200]
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,52 @@
+"""Registration tasks: waiting-list promotion, offer expiry and reminders before the event.
+
+The web process asks for a promotion right after a seat is freed; beat's sweep repeats the
+work every minute so a broker outage only delays it, and sends the reminders once an hour.
+"""
+
+from __future__ import annotations
+
+import os
+
+from celery import shared_task
+
+SWEEP_SECONDS = float(os.environ.get("REGISTRATION_SWEEP_SECONDS") or 60)
+
+SCHEDULE = {
+    "registration-sweep": {
+        "task": "lanet.registration.sweep",
+        "schedule": SWEEP_SECONDS,
+        "options": {"expires": SWEEP_SECONDS},
+    },
+    "registration-reminders": {
+        "task": "lanet.registration.send_reminders",
+        "schedule": 3600.0,
+        "options": {"expires": 3600.0},
+    },
+}
+
+
+@shared_task(name="lanet.registration.promote_waiting_list", acks_late=True)
+def promote_waiting_list(event_id: int) -> list[int]:
+    from lanet.registration import service
+
+    return service.promote_waiting_list(event_id)
+
+
+@shared_task(name="lanet.registration.sweep")
+def sweep() -> dict:
+    """Ends expired offers, then offers free seats wherever someone waits."""
+    from lanet.registration import service
+
+    expired = service.expire_offers()
+    offered: list[int] = []
+    for event_id in service.events_with_free_seats_and_waiting():
+        offered += service.promote_waiting_list(event_id)
+    return {"expired": expired, "offered": offered}
+
+
+@shared_task(name="lanet.registration.send_reminders")
+def send_reminders() -> int:
+    from lanet.registration import service
+
+    return service.send_event_reminders()
