@@ -1,20 +1,60 @@
-"""One way to send: an outbox row written in the caller's transaction, dispatched after commit."""
+"""The outbox: one way to send, dispatch after commit, and delivery by workers.
+
+A message's life: `pending` (written with the change that causes it) → `sending` (claimed by
+one worker, with a lease in `next_attempt_at`) → `sent`, or back to `pending` with a backoff
+after a temporary failure, or `failed` with the server's answer.
+
+Exactly once, as far as SMTP allows: a worker commits "sent" (conditional on still holding its
+claim) *before* the final dot of DATA, and only then lets the server accept the message.
+A worker killed before that commit leaves a `sending` row whose half-sent DATA the server
+drops; the row is claimed again when its lease ends. A worker killed between the commit and
+the dot (a few microseconds) loses that one message rather than sending it twice: the
+Network's rule is "at most once per outbox row".
+"""
 
 from __future__ import annotations
 
+import math
+import os
+import random
 import secrets
+import threading
+import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import timedelta
+from email.message import EmailMessage
 from urllib.parse import urlparse
 
-from flask import current_app
+from flask import current_app, has_app_context
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, func, select, update
 from sqlalchemy import event as sa_event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
+from lanet.accounts import audit
+from lanet.core.types import utcnow
 from lanet.extensions import db
-from lanet.mail.models import OutboxAttachment, OutboxMessage
+from lanet.mail import compose, transport
+from lanet.mail.models import OutboxAttachment, OutboxMessage, OutboxStatus
 
 _PENDING_DISPATCH = "lanet_outbox_dispatch"
+DELIVER_TASK = "lanet.mail.deliver_pending"
+
+# Settings with their defaults; each may be set in the app config or the environment.
+_DEFAULTS = {
+    "MAIL_BATCH_SIZE": 50,  # messages claimed at once and sent over one SMTP connection
+    "MAIL_SENDING_TIMEOUT": 600,  # seconds a claim lasts before another worker may take it
+    "MAIL_RETRY_BASE_SECONDS": 30,  # first backoff; doubled per attempt, with jitter
+    "MAIL_RETRY_MAX_SECONDS": 6 * 3600,
+    "MAIL_MAX_ATTEMPTS": 10,  # temporary failures before a message is marked failed
+    "MAIL_TASK_SECONDS": 120,  # one delivery task's time budget before it hands over
+    "MAIL_RELAY_MAX_TASKS": 4,  # delivery tasks the relay queues at most per run
+}
+
+
+class OutboxError(Exception):
+    """A staff action on the outbox that cannot be done; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -24,9 +64,37 @@ class Attachment:
     content: bytes
 
 
+@dataclass(frozen=True, order=True)
+class Claim:
+    """A worker's hold on one message; `attempts` doubles as the fencing token."""
+
+    id: int
+    attempts: int
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    lost_claim: int = 0
+    deferred: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def setting(name: str) -> int:
+    value = current_app.config.get(name)
+    if value is None:
+        value = os.environ.get(name) or _DEFAULTS[name]
+    return int(value)
+
+
 def new_message_id() -> str:
     domain = urlparse(current_app.config["BASE_URL"]).hostname or "lanet.local"
     return f"<{secrets.token_hex(16)}@{domain}>"
+
+
+# --- one way to send ---------------------------------------------------------------------
 
 
 def queue_message(
@@ -45,6 +113,7 @@ def queue_message(
 
     `template` names `templates/mail/<template>.subject.txt`, `.txt` and `.html`; `context`
     must be JSON-serialisable, since a worker renders it later in `language`.
+    `calendar_method` is REQUEST (the default with a calendar) or CANCEL.
     """
     message = OutboxMessage(
         message_id=new_message_id(),
@@ -55,7 +124,7 @@ def queue_message(
         context=dict(context or {}),
         event_id=event_id,
         calendar_ics=calendar_ics,
-        calendar_method=calendar_method,
+        calendar_method=(calendar_method or "REQUEST") if calendar_ics else None,
         attachments=[
             OutboxAttachment(filename=a.filename, content_type=a.content_type, content=a.content)
             for a in attachments
@@ -68,24 +137,328 @@ def queue_message(
 
 def _dispatch_after_commit(session: Session) -> None:
     """Queues delivery only once the rows are committed; a rollback queues nothing."""
-    if session.info.get(_PENDING_DISPATCH):
-        return
     session.info[_PENDING_DISPATCH] = True
 
-    @sa_event.listens_for(session, "after_commit", once=True)
-    def _after_commit(committed: Session) -> None:
-        committed.info.pop(_PENDING_DISPATCH, None)
-        _request_delivery()
 
-    @sa_event.listens_for(session, "after_rollback", once=True)
-    def _after_rollback(rolled_back: Session) -> None:
-        rolled_back.info.pop(_PENDING_DISPATCH, None)
+@sa_event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    if session.info.pop(_PENDING_DISPATCH, False) and has_app_context():
+        request_delivery()
 
 
-def _request_delivery() -> None:
-    """Asks a worker to deliver what is pending; if the broker is down, the relay catches up."""
+@sa_event.listens_for(Session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    # The rows are gone, and so is the reason to dispatch: a later commit must not carry it.
+    session.info.pop(_PENDING_DISPATCH, None)
+
+
+def request_delivery(tasks: int = 1) -> bool:
+    """Asks workers to deliver what is due; if the broker is down, the relay catches up."""
     celery_app = current_app.extensions["celery"]
     try:
-        celery_app.send_task("lanet.mail.deliver_pending", queue="mail", retry=False)
-    except Exception:  # broker down: the beat relay re-dispatches pending messages
-        current_app.logger.warning("broker unavailable; outbox relay will dispatch later")
+        for _ in range(tasks):
+            celery_app.send_task(DELIVER_TASK, queue="mail", retry=False)
+    except Exception as error:  # any broker failure: the beat relay re-dispatches pending mail
+        current_app.logger.warning("broker unavailable (%s); the outbox relay will dispatch", error)
+        return False
+    return True
+
+
+# --- the relay ---------------------------------------------------------------------------
+
+
+def _due(now) -> object:
+    # A `sending` row whose lease ended belongs to a worker that died: it is due again.
+    return and_(
+        OutboxMessage.status.in_([OutboxStatus.pending, OutboxStatus.sending]),
+        OutboxMessage.next_attempt_at <= now,
+    )
+
+
+def due_count() -> int:
+    count = db.session.scalar(select(func.count()).where(_due(utcnow())))
+    db.session.rollback()
+    return int(count or 0)
+
+
+def relay() -> int:
+    """Re-dispatches messages still due (broker was down, worker died, backoff ended)."""
+    due = due_count()
+    if due:
+        batches = math.ceil(due / setting("MAIL_BATCH_SIZE"))
+        request_delivery(min(batches, setting("MAIL_RELAY_MAX_TASKS")))
+    return due
+
+
+# --- delivery ----------------------------------------------------------------------------
+
+
+def claim_due(limit: int) -> list[Claim]:
+    """Takes up to `limit` due messages for this worker: pending → sending, with a lease.
+
+    On PostgreSQL `FOR UPDATE SKIP LOCKED` lets concurrent workers take different rows; on
+    SQLite (one writer at a time) the conditional UPDATE alone decides.
+    """
+    now = utcnow()
+    ids = db.session.scalars(
+        select(OutboxMessage.id)
+        .where(_due(now))
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    if not ids:
+        db.session.rollback()
+        return []
+    claimed = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(ids), _due(now))
+        .values(
+            status=OutboxStatus.sending,
+            attempts=OutboxMessage.attempts + 1,
+            next_attempt_at=now + timedelta(seconds=setting("MAIL_SENDING_TIMEOUT")),
+        )
+        .returning(OutboxMessage.id, OutboxMessage.attempts)
+        .execution_options(synchronize_session=False)
+    ).all()
+    db.session.commit()
+    return sorted(Claim(id=row.id, attempts=row.attempts) for row in claimed)
+
+
+def _held(claim: Claim, status: OutboxStatus = OutboxStatus.sending) -> object:
+    return and_(
+        OutboxMessage.id == claim.id,
+        OutboxMessage.status == status,
+        OutboxMessage.attempts == claim.attempts,
+    )
+
+
+def _mark_sent(claim: Claim) -> bool:
+    """Commits "sent" while this worker still holds the claim; False if it lost it."""
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(_held(claim))
+        .values(status=OutboxStatus.sent, sent_at=utcnow(), last_error=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def backoff(attempts: int) -> timedelta:
+    """Exponential, capped, with jitter so that retries after an outage do not all collide."""
+    base = setting("MAIL_RETRY_BASE_SECONDS")
+    delay = min(setting("MAIL_RETRY_MAX_SECONDS"), base * 2 ** max(attempts - 1, 0))
+    return timedelta(seconds=delay * random.uniform(0.5, 1.0))
+
+
+def _record_failure(
+    claim: Claim, answer: str, *, temporary: bool, status: OutboxStatus = OutboxStatus.sending
+) -> OutboxStatus:
+    retry = temporary and claim.attempts < setting("MAIL_MAX_ATTEMPTS")
+    values: dict = {"last_error": answer[:2000]}
+    if retry:
+        values |= {
+            "status": OutboxStatus.pending,
+            "next_attempt_at": utcnow() + backoff(claim.attempts),
+        }
+    else:
+        values |= {"status": OutboxStatus.failed, "sent_at": None}
+    db.session.execute(
+        update(OutboxMessage)
+        .where(_held(claim, status))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return OutboxStatus.pending if retry else OutboxStatus.failed
+
+
+def _count(report: DeliveryReport, outcome: OutboxStatus, answer: str) -> None:
+    report.errors.append(answer)
+    if outcome == OutboxStatus.pending:
+        report.retrying += 1
+    else:
+        report.failed += 1
+
+
+def _build_batch(claims: list[Claim]) -> list[tuple[Claim, EmailMessage | str]]:
+    """Renders the whole batch first, so the per-message commits reload nothing."""
+    rows = {
+        row.id: row
+        for row in db.session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.id.in_([c.id for c in claims]))
+            .options(selectinload(OutboxMessage.attachments))
+        )
+    }
+    sender = current_app.config["MAIL_DEFAULT_SENDER"]
+    built: list[tuple[Claim, EmailMessage | str]] = []
+    for claim in claims:
+        try:
+            built.append((claim, compose.build(rows[claim.id], sender)))
+        except compose.InvalidMessage as error:
+            built.append((claim, str(error)))
+    db.session.rollback()
+    return built
+
+
+def _deliver_batch(claims: list[Claim], report: DeliveryReport, deadline: float) -> None:
+    pacer = _pacer()
+    outlet = transport.for_config(current_app.config)
+    try:
+        batch = _build_batch(claims)
+        for index, (claim, email) in enumerate(batch):
+            if isinstance(email, str):
+                _count(report, _record_failure(claim, email, temporary=False), email)
+                continue
+            wait = pacer.wait(deadline)
+            if wait is not None:
+                # Over the rate for this task's time: the rest goes back for a later task.
+                for later, _email in batch[index:]:
+                    _release(later, wait)
+                    report.deferred += 1
+                return
+            try:
+                outlet.begin(email)
+            except transport.DeliveryError as error:
+                _count(
+                    report,
+                    _record_failure(claim, error.answer, temporary=error.temporary),
+                    error.answer,
+                )
+                if error.connection:
+                    # The server is unreachable: the rest of the batch waits too.
+                    for later, _email in batch[index + 1 :]:
+                        _count(
+                            report,
+                            _record_failure(later, error.answer, temporary=True),
+                            error.answer,
+                        )
+                    return
+                continue
+            if not _mark_sent(claim):
+                outlet.abort()
+                report.lost_claim += 1
+                continue
+            try:
+                outlet.finish()
+            except transport.DeliveryError as error:
+                if error.ambiguous:
+                    # The server may hold the message: at most once, so it stays sent.
+                    _note_unconfirmed(claim, error.answer)
+                    report.sent += 1
+                    continue
+                outcome = _record_failure(
+                    claim, error.answer, temporary=error.temporary, status=OutboxStatus.sent
+                )
+                _count(report, outcome, error.answer)
+                continue
+            report.sent += 1
+    finally:
+        outlet.close()
+
+
+def _release(claim: Claim, after: float) -> None:
+    """Gives an unsent claim back, as if never taken (the attempt does not count)."""
+    db.session.execute(
+        update(OutboxMessage)
+        .where(_held(claim))
+        .values(
+            status=OutboxStatus.pending,
+            attempts=OutboxMessage.attempts - 1,
+            next_attempt_at=utcnow() + timedelta(seconds=after),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+
+
+def _note_unconfirmed(claim: Claim, answer: str) -> None:
+    db.session.execute(
+        update(OutboxMessage)
+        .where(_held(claim, OutboxStatus.sent))
+        .values(last_error=f"sent, but not confirmed by the server: {answer}"[:2000])
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+
+
+def deliver_due(*, batch_size: int | None = None, seconds: float | None = None) -> DeliveryReport:
+    """Delivers due messages, batch by batch, until none is due or the time budget ends."""
+    report = DeliveryReport()
+    deadline = time.monotonic() + (seconds or setting("MAIL_TASK_SECONDS"))
+    while time.monotonic() < deadline:
+        claims = claim_due(batch_size or setting("MAIL_BATCH_SIZE"))
+        if not claims:
+            break
+        _deliver_batch(claims, report, deadline)
+    return report
+
+
+# --- the rate per minute -----------------------------------------------------------------
+
+
+class _Pacer:
+    """MAIL_RATE_PER_MINUTE across every worker sharing the rate-limit storage (Redis)."""
+
+    def __init__(self, per_minute: int, storage_uri: str) -> None:
+        from limits import RateLimitItemPerMinute
+        from limits.storage import storage_from_string
+        from limits.strategies import MovingWindowRateLimiter
+
+        self.item = RateLimitItemPerMinute(per_minute) if per_minute > 0 else None
+        self.limiter = MovingWindowRateLimiter(storage_from_string(storage_uri))
+
+    def wait(self, deadline: float) -> float | None:
+        """Waits for the next free slot; None once free, or the seconds still to wait when
+        the slot comes after `deadline` (a `time.monotonic()` value)."""
+        if self.item is None:
+            return None
+        try:
+            while not self.limiter.hit(self.item, "lanet-mail"):
+                reset = self.limiter.get_window_stats(self.item, "lanet-mail").reset_time
+                pause = max(reset - time.time(), 0.01)
+                if time.monotonic() + pause > deadline:
+                    return pause
+                time.sleep(min(pause, 1.0))
+        except Exception as error:  # an unreachable limiter must not stop the mail
+            current_app.logger.warning("mail rate limiter unavailable: %s", error)
+        return None
+
+
+_pacers: dict[tuple[int, str], _Pacer] = {}
+_pacers_lock = threading.Lock()
+
+
+def _pacer() -> _Pacer:
+    per_minute = int(current_app.config.get("MAIL_RATE_PER_MINUTE") or 0)
+    uri = current_app.config.get("RATELIMIT_STORAGE_URI") or "memory://"
+    with _pacers_lock:
+        # One per process, so that an in-memory window outlives a single task.
+        return _pacers.setdefault((per_minute, uri), _Pacer(per_minute, uri))
+
+
+# --- staff actions -----------------------------------------------------------------------
+
+
+def resend(message_id: int) -> OutboxMessage:
+    """Puts a failed message back in the queue: one more attempt, dispatched after commit."""
+    message = db.session.get(OutboxMessage, message_id, with_for_update=True)
+    if message is None:
+        raise OutboxError(_l("This message does not exist."))
+    if message.status != OutboxStatus.failed:
+        db.session.rollback()
+        raise OutboxError(_l("Only a failed message can be sent again."))
+    message.status = OutboxStatus.pending
+    message.next_attempt_at = utcnow()
+    audit.record(
+        "outbox.resend",
+        "outbox_message",
+        message.id,
+        changes={"status": [OutboxStatus.failed.value, OutboxStatus.pending.value]},
+        event_id=message.event_id,
+    )
+    _dispatch_after_commit(db.session())
+    db.session.commit()
+    return message
