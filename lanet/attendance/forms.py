@@ -1,0 +1,52 @@
+"""Forms of the check-in page, the sign-in sheet import and the summary subscriptions."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import HiddenField, SelectField, SelectMultipleField, StringField, widgets
+from wtforms.validators import DataRequired, Length, Optional
+
+from lanet.attendance.models import SummaryFrequency
+
+FREQUENCY_LABELS = {
+    SummaryFrequency.event_end: _l("After each event ends"),
+    SummaryFrequency.weekly: _l("Every week"),
+    SummaryFrequency.year_end: _l("At the end of the year"),
+}
+
+
+class CheckInForm(FlaskForm):
+    code = StringField(
+        _l("Check-in code"),
+        validators=[DataRequired(message=_l("Scan or type a check-in code.")), Length(max=80)],
+        render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"},
+    )
+    day = SelectField(_l("Day"), validate_choice=True)
+    nonce = HiddenField(validators=[Optional(), Length(max=64)])
+
+
+class ManualCheckInForm(FlaskForm):
+    registration_id = HiddenField(validators=[DataRequired()])
+    day = SelectField(_l("Day"), validate_choice=True)
+
+
+class ImportForm(FlaskForm):
+    sheet = FileField(
+        _l("Sign-in sheet (CSV or XLSX)"),
+        validators=[
+            FileRequired(message=_l("Choose a file.")),
+            FileAllowed(["csv", "xlsx"], message=_l("Upload a CSV or XLSX file.")),
+        ],
+    )
+
+
+class SubscriptionForm(FlaskForm):
+    frequencies = SelectMultipleField(
+        _l("Send me attendance summaries"),
+        choices=[(value.value, label) for value, label in FREQUENCY_LABELS.items()],
+        option_widget=widgets.CheckboxInput(),
+        widget=widgets.ListWidget(prefix_label=False),
+        validate_choice=True,
+    )

@@ -1,0 +1,213 @@
+"""The attendance pages: check-in, import, badges, dashboard, report files, focal points."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+
+from lanet.attendance import codes
+from lanet.attendance.models import Attendance, SummarySubscription
+from lanet.attendance.totals import compile_totals
+from lanet.extensions import db as _db
+
+
+def _count() -> int:
+    return _db.session.scalar(select(func.count()).select_from(Attendance))
+
+
+@pytest.fixture()
+def organizer_client(client, world, make_user, login):
+    login(client, make_user("organizer", event=world.e1))
+    return client
+
+
+@pytest.fixture()
+def staff_client(client, world, make_user, login):
+    login(client, make_user("staff", language="en"))
+    return client
+
+
+def test_check_in_page_needs_the_events_organizer(client, world, make_user, login):
+    login(client, make_user("organizer", event=world.e2))
+    assert client.get("/manage/events/lemkin-1-1/check-in").status_code == 403
+    assert client.get("/manage/events/no-such-event/check-in").status_code == 404
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client, world):
+    # (One test per identity: the test's app context keeps the signed-in user in `g`.)
+    for url in ("/manage/events/lemkin-1-1/check-in", "/staff/totals", "/focal-point/totals"):
+        assert client.get(url).status_code == 302
+
+
+def test_scan_by_json_then_again_is_recognised(organizer_client, world):
+    code = codes.check_in_code(world.registrations[("ana", "e1")])
+    url = "/manage/events/lemkin-1-1/check-in/scan"
+    first = organizer_client.post(url, json={"code": code, "day": "2014-06-02", "nonce": "a"})
+    second = organizer_client.post(url, json={"code": code, "day": "2014-06-02", "nonce": "b"})
+    replay = organizer_client.post(url, json={"code": code, "day": "2014-06-02", "nonce": "a"})
+    assert first.json["status"] == "recorded"
+    assert second.json["status"] == "already"
+    assert replay.json["status"] == "recorded"
+    assert first.json["count"] == second.json["count"] == 1
+    assert _count() == 1
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        None,
+        {"code": "nonsense", "day": "2014-06-02"},
+        {"code": "LANET-1-AAAAAAAAAAAA", "day": "not a day"},
+        {"code": "LANET-1-AAAAAAAAAAAA", "day": "2014-06-02"},
+    ],
+)
+def test_bad_scans_get_a_clear_answer_not_a_500(organizer_client, world, body):
+    url = "/manage/events/lemkin-1-1/check-in/scan"
+    response = (
+        organizer_client.post(url, data="{", content_type="application/json")
+        if body is None
+        else organizer_client.post(url, json=body)
+    )
+    assert response.status_code in (400, 422)
+    assert response.json["status"] == "error" and response.json["message"]
+    assert _count() == 0
+
+
+def test_the_form_without_script_checks_in_and_undoes(organizer_client, world):
+    code = codes.check_in_code(world.registrations[("bruno", "e1")])
+    page = organizer_client.post(
+        "/manage/events/lemkin-1-1/check-in",
+        data={"code": code, "day": "2014-06-03"},
+        follow_redirects=True,
+    )
+    assert "Bruno Silva" in page.text
+    attendance = _db.session.scalar(select(Attendance))
+    assert attendance.day == date(2014, 6, 3)
+    bad = organizer_client.post(
+        "/manage/events/lemkin-1-1/check-in", data={"code": "", "day": "2014-06-03"}
+    )
+    assert bad.status_code == 422
+    outside = organizer_client.post(
+        "/manage/events/lemkin-1-1/check-in", data={"code": code, "day": "2015-01-01"}
+    )
+    assert outside.status_code == 422
+    organizer_client.post(
+        f"/manage/events/lemkin-1-1/check-in/{attendance.id}/undo", data={"day": "2014-06-03"}
+    )
+    assert _count() == 0
+
+
+def test_name_search_and_manual_check_in(organizer_client, world):
+    page = organizer_client.get("/manage/events/lemkin-1-1/check-in?q=silva&day=2014-06-02")
+    assert "Bruno Silva" in page.text and "Ana Pérez" not in page.text
+    registration = world.registrations[("bruno", "e1")]
+    organizer_client.post(
+        "/manage/events/lemkin-1-1/check-in/manual",
+        data={"registration_id": str(registration.id), "day": "2014-06-02"},
+    )
+    assert _db.session.scalar(select(Attendance.method)) == "manual"
+    refused = organizer_client.post(
+        "/manage/events/lemkin-1-1/check-in/manual",
+        data={"registration_id": "abc", "day": "2014-06-02"},
+    )
+    assert refused.status_code == 302 and _count() == 1
+
+
+def test_import_page_lists_bad_rows_and_writes_nothing(organizer_client, world):
+    sheet = b"email,day\nana@example.org,2014-06-02\nnobody@example.org,2014-06-02\n"
+    response = organizer_client.post(
+        "/manage/events/lemkin-1-1/check-in/import",
+        data={"sheet": (io.BytesIO(sheet), "sheet.csv")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422
+    assert "nobody@example.org" in response.text and _count() == 0
+    wrong_type = organizer_client.post(
+        "/manage/events/lemkin-1-1/check-in/import",
+        data={"sheet": (io.BytesIO(b"x"), "sheet.exe")},
+        content_type="multipart/form-data",
+    )
+    assert wrong_type.status_code == 422
+    good = organizer_client.post(
+        "/manage/events/lemkin-1-1/check-in/import",
+        data={
+            "sheet": (
+                io.BytesIO(sheet.splitlines()[0] + b"\n" + sheet.splitlines()[1]),
+                "sheet.csv",
+            )
+        },
+        content_type="multipart/form-data",
+    )
+    assert good.status_code == 302 and _count() == 1
+
+
+def test_badges_carry_a_qr_code_but_not_the_manage_token(organizer_client, world, client):
+    page = organizer_client.get("/manage/events/lemkin-1-1/badges")
+    assert page.status_code == 200
+    assert page.text.count('class="name-badge-qr"') == 3  # ana, bruno, diego
+    for key in [("ana", "e1"), ("bruno", "e1")]:
+        assert world.registrations[key].manage_token not in page.text
+    token = world.registrations[("ana", "e1")].manage_token
+    own = client.get(f"/badge/{token}")
+    assert own.status_code == 200 and "Ana Pérez" in own.text
+    assert client.get("/badge/not-a-token").status_code == 404
+
+
+def test_dashboard_report_and_files(staff_client, world):
+    code = codes.check_in_code(world.registrations[("ana", "e1")])
+    from lanet.attendance import service
+
+    service.check_in_by_code(world.e1.id, code, date(2014, 6, 2))
+    compile_totals()
+    dashboard = staff_client.get("/staff/totals?year=2014")
+    assert dashboard.status_code == 200 and "Argentina" in dashboard.text
+    for chart in ("/staff/totals/countries.png?year=2014", "/staff/totals/years.png"):
+        image = staff_client.get(chart)
+        assert image.status_code == 200 and image.data.startswith(b"\x89PNG")
+    page = staff_client.get("/staff/reports/2014")
+    assert page.status_code == 200 and "Lemkin" in page.text
+    csv_file = staff_client.get("/staff/reports/2014.csv")
+    assert "Argentina" in csv_file.data.decode("utf-8-sig")
+    xlsx = staff_client.get("/staff/reports/2014.xlsx")
+    workbook = load_workbook(io.BytesIO(xlsx.data))
+    assert workbook.sheetnames == ["seminars", "lemkin", "countries"]
+    pdf = staff_client.get("/staff/reports/2014.pdf")
+    assert pdf.data.startswith(b"%PDF")
+    assert staff_client.get("/staff/reports/99999").status_code == 404
+    assert staff_client.get("/staff/totals?year=abc").status_code == 200
+
+
+def test_staff_subscribe_to_summaries(staff_client, world):
+    staff_client.post("/staff/totals/subscriptions", data={"frequencies": ["weekly", "event_end"]})
+    assert set(_db.session.scalars(select(SummarySubscription.frequency))) == {
+        "weekly",
+        "event_end",
+    }
+    staff_client.post("/staff/totals/subscriptions", data={"frequencies": ["hourly"]})
+    assert _db.session.scalar(select(func.count()).select_from(SummarySubscription)) == 2
+    staff_client.post("/staff/totals/subscriptions", data={})
+    assert _db.session.scalar(select(func.count()).select_from(SummarySubscription)) == 0
+
+
+def test_dashboard_is_for_staff_only(client, world, make_user, login):
+    login(client, make_user("organizer", event=world.e1))
+    assert client.get("/staff/totals").status_code == 403
+    assert client.get("/staff/reports/2014.csv").status_code == 403
+
+
+def test_focal_points_see_their_country_only(client, world, make_user, login):
+    from lanet.attendance import service
+
+    for who in ("ana", "bruno"):
+        code = codes.check_in_code(world.registrations[(who, "e1")])
+        service.check_in_by_code(world.e1.id, code, date(2014, 6, 2))
+    compile_totals()
+    login(client, make_user("focal_point", country="AR"))
+    page = client.get("/focal-point/totals")
+    assert page.status_code == 200
+    assert "Argentina" in page.text and "Lemkin 1 1" in page.text
+    assert client.get("/focal-point/totals?country=BR").status_code == 403
