@@ -16,6 +16,11 @@ from lanet.registration import service
 from lanet.registration.models import Registration
 
 
+@pytest.fixture()
+def client(fresh_client):
+    return fresh_client
+
+
 def _register(client, event, values):
     return client.post(f"/events/{event.slug}/register", data=values)
 
@@ -131,7 +136,9 @@ def test_second_registration_is_refused_kindly_and_changes_nothing(
     _register(client, event, values)
     before = _counts(db)
     again = dict(values, email=values["email"].upper(), first_name="Someone", position="Other")
-    response = _register(client, event, again)
+    response = client.post(
+        f"/events/{event.slug}/register", data=again, headers={"Accept-Language": "en"}
+    )
     assert response.status_code == 422
     assert b"already registered for this event" in response.data
     assert _counts(db) == before
@@ -152,33 +159,31 @@ def test_returning_email_is_recognised_and_its_details_kept(db, client, make_eve
     assert registrations[1].person.country_code == "AR"
 
 
-@pytest.mark.parametrize(
-    ("change", "field_text"),
-    [
-        ({"email": "not-an-email"}, b"Invalid email"),
-        ({"first_name": ""}, b"This field is required"),
-        ({"consent": ""}, b"Registration needs your consent"),
-        ({"country": "ZZ"}, b"Not a valid choice"),
-        ({"institution": "999999", "new_institution_name": ""}, b"Choose an institution"),
-        ({"institution": "", "new_institution_name": ""}, b"Choose your institution"),
-        ({"role": "emperor"}, b"Not a valid choice"),
-        ({"language": "fr"}, b"Not a valid choice"),
-        ({"position": "x" * 500}, b"Field cannot be longer"),
-    ],
-)
-def test_bad_input_gets_field_errors_and_changes_nothing(
-    db, client, make_event, applicant, change, field_text
-):
+BAD_INPUT = [
+    ({"email": "not-an-email"}, b"Invalid email"),
+    ({"first_name": ""}, b"This field is required"),
+    ({"consent": ""}, b"Registration needs your consent"),
+    ({"country": "ZZ"}, b"Not a valid choice"),
+    ({"institution": "999999", "new_institution_name": ""}, b"Choose an institution"),
+    ({"institution": "", "new_institution_name": ""}, b"Choose your institution"),
+    ({"role": "emperor"}, b"Not a valid choice"),
+    ({"language": "fr"}, b"Not a valid choice"),
+    ({"position": "x" * 500}, b"Field cannot be longer"),
+]
+
+
+def test_bad_input_gets_field_errors_and_changes_nothing(db, client, make_event, applicant):
     event = make_event()
     before = _counts(db)
-    response = client.post(
-        f"/events/{event.slug}/register",
-        data=applicant(**change),
-        headers={"Accept-Language": "en"},
-    )
-    assert response.status_code == 422
-    assert field_text in response.data
-    assert b'aria-invalid="true"' in response.data
+    for change, field_text in BAD_INPUT:
+        response = client.post(
+            f"/events/{event.slug}/register",
+            data=applicant(**change),
+            headers={"Accept-Language": "en"},
+        )
+        assert response.status_code == 422, change
+        assert field_text in response.data, change
+        assert b'aria-invalid="true"' in response.data
     assert _counts(db) == before
 
 
@@ -190,7 +195,7 @@ def test_form_speaks_spanish_portuguese_and_english(db, client, make_event):
         assert text in page.get_data(as_text=True)
     bad = client.post(f"/events/{event.slug}/register?lang=pt", data={"email": "x"})
     assert bad.status_code == 422
-    assert "Este campo é obrigatório" in bad.get_data(as_text=True)
+    assert "Campo obrigatório" in bad.get_data(as_text=True)
 
 
 def test_closed_or_unknown_event_refuses_registration(db, client, make_event, applicant):
@@ -355,10 +360,14 @@ def test_reminders_go_once_n_days_before_with_the_calendar(db, client, make_even
     assert SCHEDULE["registration-reminders"]["task"] == "lanet.registration.send_reminders"
 
 
-@pytest.mark.parametrize("language", ["es", "pt", "en"])
 def test_every_registration_email_renders_in_the_registrants_language(
-    db, client, make_event, applicant, language
+    db, client, make_event, applicant
 ):
+    for language in ("es", "pt", "en"):
+        _check_emails_in(language, db, client, make_event, applicant)
+
+
+def _check_emails_in(language, db, client, make_event, applicant) -> None:
     from lanet.mail.compose import render
 
     expected = {
@@ -376,7 +385,7 @@ def test_every_registration_email_renders_in_the_registrants_language(
     third = applicant(language=language)
     _register(client, event, third)
     service.send_event_reminders()
-    mails = _mails(db)
+    mails = [m for m in _mails(db) if m.event_id == event.id]
     templates = {m.template for m in mails}
     assert {
         "registration_confirmed",

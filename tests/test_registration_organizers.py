@@ -16,6 +16,11 @@ from lanet.registration import service
 from lanet.registration.models import Invitation, Registration
 
 
+@pytest.fixture()
+def client(fresh_client):
+    return fresh_client
+
+
 def _reg(db, email) -> Registration:
     db.session.expire_all()
     return db.session.scalar(select(Registration).join(Person).where(Person.email == email.lower()))
