@@ -28,6 +28,8 @@ class AgendaItem(db.Model):
     __table_args__ = (
         enum_check("kind", AgendaItemKind, "kind"),
         CheckConstraint("ends_at >= starts_at", name="times_in_order"),
+        # Ids name items in published versions and calendar UIDs: SQLite must not reuse them.
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -14,13 +14,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from lanet.accounts import audit
 from lanet.agenda.models import AgendaItem, AgendaItemKind, AgendaSpeaker, AgendaVersion
 from lanet.agenda.queries import draft_items, latest_version
+from lanet.agenda.text import _
 from lanet.events.models import Event
 from lanet.extensions import db
 from lanet.network.models import Person
@@ -412,7 +412,7 @@ def snapshot_version(
     items = [item_json(item) for item in draft_items(event.id)]
     previous = latest_version(event.id)
     changes = diff_items(previous.items if previous else [], items)
-    if previous is not None and not changes and not allow_empty_change:
+    if not changes and not allow_empty_change:
         return None
     number = (previous.version if previous else 0) + 1
     version = AgendaVersion(

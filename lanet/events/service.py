@@ -9,10 +9,10 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from lanet.accounts import audit
+from lanet.agenda.text import _
 from lanet.events.models import DatePrecision, Event, EventStatus
 from lanet.extensions import db
 
