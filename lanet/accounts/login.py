@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from flask import Flask
+from flask import Flask, g
 from flask_babel import lazy_gettext as _l
 
 from lanet.accounts.models import User
@@ -58,3 +58,10 @@ def init_app(app: Flask) -> None:
     login_manager.login_view = "accounts.login"
     login_manager.login_message = _l("Please sign in to see this page.")
     login_manager.session_protection = "strong"
+    app.before_request(_forget_previous_user)
+
+
+def _forget_previous_user() -> None:
+    """Flask-Login caches the user on `g`; where an app context outlives one request (tests,
+    scripts), the next request must load its own user from its own session."""
+    g.pop("_login_user", None)
