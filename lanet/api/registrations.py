@@ -1,0 +1,313 @@
+"""Registrations (create, read and cancel by private token; lists for organizers and focal
+points) and invitations (bulk, with their state). Rules stay in lanet.registration.service."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import validate
+
+from lanet.accounts.permissions import Action, focal_point_countries
+from lanet.api.auth import BEARER, allowed, current_api_user, require, require_user
+from lanet.api.core import resource_blueprint
+from lanet.api.idempotency import idempotent
+from lanet.api.lookups import SLUG_PARAMETER, event_or_404
+from lanet.api.pagination import PageArgs, page_schema, paginate_list
+from lanet.api.problems import ApiProblem
+from lanet.api.schemas import _choice
+from lanet.network.models import LANGUAGES, InstitutionKind
+from lanet.registration import queries, service
+from lanet.registration.models import Registration, RegistrationRole, RegistrationStatus
+
+blp = resource_blueprint(
+    "api_registrations", "Registrations and invitations, by private token or bearer token."
+)
+
+TOKEN_PARAMETER = {
+    "in": "path",
+    "name": "token",
+    "required": True,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 64},
+    "description": "The private manage token returned when registering",
+}
+
+
+# --- schemas ---------------------------------------------------------------------------------
+
+_NOT_BLANK = validate.Regexp(r"\S", error="Must not be blank.")
+# The service names the fields of the registration form; the API names its own.
+_FIELD_NAMES = {"country": "country_code", "institution": "institution_id"}
+
+
+class ApplicantSchema(ma.Schema):
+    first_name = ma.fields.String(required=True, validate=[validate.Length(max=120), _NOT_BLANK])
+    last_name = ma.fields.String(required=True, validate=[validate.Length(max=120), _NOT_BLANK])
+    email = ma.fields.Email(required=True, validate=validate.Length(max=254))
+    country_code = ma.fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Regexp(r"^[A-Z]{2}$", error="Use a two-letter ISO 3166 code."),
+    )
+    language = ma.fields.String(load_default="es", validate=_choice(LANGUAGES))
+    position = ma.fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=200)
+    )
+    institution_id = ma.fields.Integer(
+        load_default=None, allow_none=True, validate=validate.Range(min=1, max=2**31 - 1)
+    )
+    new_institution_name = ma.fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=300)
+    )
+    new_institution_kind = ma.fields.String(
+        load_default=None, allow_none=True, validate=_choice(InstitutionKind)
+    )
+    role = ma.fields.String(
+        load_default=str(RegistrationRole.participant), validate=_choice(RegistrationRole)
+    )
+    consent = ma.fields.Boolean(
+        required=True, metadata={"description": "Consent to the processing of personal data"}
+    )
+    invitation_token = ma.fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=64)
+    )
+
+
+class PersonSchema(ma.Schema):
+    first_name = ma.fields.String(required=True)
+    last_name = ma.fields.String(required=True)
+    email = ma.fields.String(allow_none=True)
+    country_code = ma.fields.String(allow_none=True)
+    language = ma.fields.String(required=True)
+    position = ma.fields.String(allow_none=True)
+    institution = ma.fields.String(attribute="institution.name", allow_none=True)
+
+
+class RegistrationSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    event = ma.fields.String(attribute="event.slug", required=True)
+    status = ma.fields.String(required=True, validate=_choice(RegistrationStatus))
+    role = ma.fields.String(required=True)
+    person = ma.fields.Nested(PersonSchema, required=True)
+    created_at = ma.fields.AwareDateTime(required=True)
+    updated_at = ma.fields.AwareDateTime(required=True)
+    confirmed_at = ma.fields.AwareDateTime(allow_none=True)
+    cancelled_at = ma.fields.AwareDateTime(allow_none=True)
+    offer_expires_at = ma.fields.AwareDateTime(allow_none=True)
+
+
+class OwnRegistrationSchema(RegistrationSchema):
+    manage_token = ma.fields.String(
+        required=True, metadata={"description": "Keep it secret: it reads and cancels"}
+    )
+
+
+class RegistrationListArgs(PageArgs):
+    status = ma.fields.String(validate=_choice(RegistrationStatus))
+    country = ma.fields.String(
+        validate=validate.Regexp(r"^[A-Za-z]{2}$", error="Use a two-letter ISO 3166 code.")
+    )
+
+
+RegistrationPage = page_schema(RegistrationSchema, "RegistrationPage")
+
+
+class InviteeSchema(ma.Schema):
+    email = ma.fields.Email(required=True, validate=validate.Length(max=254))
+    language = ma.fields.String(load_default="es", validate=_choice(LANGUAGES))
+
+
+class InvitationRequestSchema(ma.Schema):
+    invitees = ma.fields.List(
+        ma.fields.Nested(InviteeSchema), validate=validate.Length(min=1, max=1000)
+    )
+    csv = ma.fields.String(
+        validate=validate.Length(min=1, max=500_000),
+        metadata={"description": "Rows of `email[,language]`, a header row allowed"},
+    )
+
+    @ma.validates_schema
+    def _one_source(self, data, **_kwargs) -> None:
+        if ("invitees" in data) == ("csv" in data):
+            raise ma.ValidationError("Send either `invitees` or `csv`.", "_schema")
+
+
+class InvitationSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    email = ma.fields.String(required=True)
+    language = ma.fields.String(required=True)
+    state = ma.fields.Function(
+        queries.invitation_state,
+        required=True,
+        metadata={"type": "string", "enum": ["invited", "opened", "registered", "declined"]},
+    )
+    sent_at = ma.fields.AwareDateTime(allow_none=True)
+    opened_at = ma.fields.AwareDateTime(allow_none=True)
+    accepted_at = ma.fields.AwareDateTime(allow_none=True)
+    declined_at = ma.fields.AwareDateTime(allow_none=True)
+    created_at = ma.fields.AwareDateTime(required=True)
+
+
+class InviteResultSchema(ma.Schema):
+    created = ma.fields.List(ma.fields.Nested(InvitationSchema), required=True)
+    skipped = ma.fields.List(
+        ma.fields.String(), required=True, metadata={"description": "Addresses already invited"}
+    )
+
+
+InvitationPage = page_schema(InvitationSchema, "InvitationPage")
+
+
+# --- errors ----------------------------------------------------------------------------------
+
+
+def problem_of(error: service.RegistrationError) -> ApiProblem:
+    """The service's refusals as problem details: conflicts 409, rules 403, fields 422."""
+    message = str(error.message)
+    field = _FIELD_NAMES.get(error.field or "", error.field)
+    params = [{"name": field, "in": "json", "reason": message}] if field else None
+    if isinstance(error, service.AlreadyRegistered | service.RegistrationClosed):
+        return ApiProblem(409, message, invalid_params=params)
+    if isinstance(error, service.NotAllowed):
+        return ApiProblem(403, message)
+    if isinstance(error, service.ImportRejected):
+        rows = [
+            {"name": f"csv[{row}]", "in": "json", "reason": str(msg)} for row, msg in error.errors
+        ]
+        return ApiProblem(422, message, invalid_params=rows)
+    return ApiProblem(
+        422,
+        message,
+        invalid_params=params or [{"name": "_schema", "in": "json", "reason": message}],
+    )
+
+
+def _own_registration(token: str) -> Registration:
+    try:
+        return service.registration_for_token(token)
+    except service.RegistrationError as error:
+        raise ApiProblem(404, "There is no registration with this token.") from error
+
+
+# --- registrations ---------------------------------------------------------------------------
+
+
+@blp.post("/events/<slug>/registrations", parameters=[SLUG_PARAMETER])
+@idempotent
+@blp.arguments(ApplicantSchema)
+@blp.response(201, OwnRegistrationSchema)
+@blp.alt_response(404, response="NOT_FOUND")
+@blp.alt_response(409, response="CONFLICT")
+def register(data: dict, slug: str):
+    """Registers a person (no account needed); send an Idempotency-Key to retry safely."""
+    event = event_or_404(slug)
+    invitation_token = data.pop("invitation_token", None)
+    applicant = service.Applicant(**data)
+    try:
+        return service.register(event.id, applicant, invitation_token=invitation_token, actor="api")
+    except service.RegistrationError as error:
+        raise problem_of(error) from error
+
+
+@blp.get("/registrations/<token>", parameters=[TOKEN_PARAMETER])
+@blp.response(200, RegistrationSchema)
+@blp.alt_response(404, response="NOT_FOUND")
+def get_own_registration(token: str):
+    """A registration, read with its private manage token."""
+    return _own_registration(token)
+
+
+@blp.post("/registrations/<token>/cancel", parameters=[TOKEN_PARAMETER])
+@idempotent
+@blp.response(200, RegistrationSchema)
+@blp.alt_response(404, response="NOT_FOUND")
+@blp.alt_response(409, response="CONFLICT")
+def cancel_own_registration(token: str):
+    """Cancels a registration with its private manage token (cancelling twice changes nothing)."""
+    registration = _own_registration(token)
+    if registration.status == RegistrationStatus.cancelled:
+        return registration  # already done: a retry gets the same answer
+    try:
+        return service.cancel_registration(token)
+    except service.RegistrationError as error:
+        # e.g. a declined registration: its state, not the request, is in the way
+        raise ApiProblem(409, str(error.message)) from error
+
+
+def _visible_countries(event) -> set[str] | None:
+    """None when the caller sees every registration of the event; else the countries they see."""
+    user = require_user()
+    if allowed(Action.view_registrations, event):
+        return None
+    countries = {
+        c for c in focal_point_countries(user) if allowed(Action.view_country_registrations, c)
+    }
+    if not countries:
+        raise ApiProblem(403, "Your token does not allow this operation.")
+    return countries
+
+
+@blp.get("/events/<slug>/registrations", parameters=[SLUG_PARAMETER])
+@blp.doc(security=BEARER)
+@blp.arguments(RegistrationListArgs, location="query", as_kwargs=True)
+@blp.response(200, RegistrationPage)
+@blp.alt_response(403, response="FORBIDDEN")
+@blp.alt_response(404, response="NOT_FOUND")
+def list_registrations(slug: str, page: int, per_page: int, **filters):
+    """The event's registrations in order of arrival: organizers see all, focal points their
+    countries'."""
+    require_user()
+    event = event_or_404(slug)
+    visible = _visible_countries(event)
+    country = filters.get("country", "").upper() or None
+    if visible is not None and country is not None and country not in visible:
+        raise ApiProblem(403, "Your token does not allow this country's registrations.")
+    rows = queries.registrations(
+        event.id, queries.RegistrationFilter(status=filters.get("status"), country=country)
+    )
+    if visible is not None:
+        rows = [r for r in rows if r.person.country_code in visible]
+    return paginate_list(rows, page, per_page)
+
+
+# --- invitations -----------------------------------------------------------------------------
+
+
+@blp.post("/events/<slug>/invitations", parameters=[SLUG_PARAMETER])
+@idempotent
+@blp.doc(security=BEARER)
+@blp.arguments(InvitationRequestSchema)
+@blp.response(201, InviteResultSchema)
+@blp.alt_response(403, response="FORBIDDEN")
+@blp.alt_response(404, response="NOT_FOUND")
+def invite(data: dict, slug: str):
+    """Invites addresses in bulk (a list or CSV text); addresses already invited are skipped."""
+    require_user()
+    event = event_or_404(slug)
+    user = require(Action.invite, event)
+    try:
+        if "csv" in data:
+            invitees = service.parse_invitation_csv(data["csv"])
+        else:
+            invitees = [
+                service.Invitee(email=i["email"], language=i["language"]) for i in data["invitees"]
+            ]
+        result = service.invite(event.id, invitees, user.id)
+    except service.RegistrationError as error:
+        raise problem_of(error) from error
+    return {"created": result.created, "skipped": result.skipped}
+
+
+@blp.get("/events/<slug>/invitations", parameters=[SLUG_PARAMETER])
+@blp.doc(security=BEARER)
+@blp.arguments(PageArgs, location="query", as_kwargs=True)
+@blp.response(200, InvitationPage)
+@blp.alt_response(403, response="FORBIDDEN")
+@blp.alt_response(404, response="NOT_FOUND")
+def list_invitations(slug: str, page: int, per_page: int):
+    """The event's invitations, newest first, with their state."""
+    require_user()
+    event = event_or_404(slug)
+    require(Action.invite, event)
+    return paginate_list(queries.invitations(event.id), page, per_page)
+
+
+__all__ = ["blp", "current_api_user"]
