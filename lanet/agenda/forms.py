@@ -6,16 +6,16 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField, TimeField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from lanet.agenda.labels import ITEM_KIND_LABELS
 
 
 class AgendaItemForm(FlaskForm):
     kind = SelectField(_l("Kind"), choices=list(ITEM_KIND_LABELS.items()), default="session")
-    day = DateField(_l("Day"), validators=[DataRequired(_l("Give the day."))])
-    start = TimeField(_l("Start"), validators=[DataRequired(_l("Give the start time."))])
-    end = TimeField(_l("End"), validators=[DataRequired(_l("Give the end time."))])
+    day = DateField(_l("Day"), validators=[InputRequired(_l("Give the day."))])
+    start = TimeField(_l("Start"), validators=[InputRequired(_l("Give the start time."))])
+    end = TimeField(_l("End"), validators=[InputRequired(_l("Give the end time."))])
     title = StringField(
         _l("Title"), validators=[DataRequired(_l("A title is required.")), Length(max=300)]
     )
