@@ -43,7 +43,9 @@ def test_the_editor_is_for_the_event_s_organizers(
     assert client.post(f"{url}/items", data=form()).status_code == 403
     assert client.post(f"{url}/publish").status_code == 403
     login(client, make_user("organizer", event=event, language="en"))
-    assert client.get(url).status_code == 200
+    editor = client.get(f"{url}?lang=en")
+    assert editor.status_code == 200
+    assert "Name (Institution) &lt;email&gt;" in editor.get_data(as_text=True)
     assert client.get("/manage/events/no-such-event/agenda").status_code == 404
     assert items(db) == 0
 
