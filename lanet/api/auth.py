@@ -11,6 +11,7 @@ from lanet.accounts.models import ApiToken, User
 from lanet.accounts.permissions import Action, can
 from lanet.api import tokens
 from lanet.api.problems import ApiProblem
+from lanet.api.schemas import unstorable
 
 # Declared on every protected operation in the OpenAPI document.
 BEARER = [{"bearerAuth": []}]
@@ -25,6 +26,10 @@ def authenticate_request() -> None:
     """Runs before every API view: sets g.api_user / g.api_token, or refuses a bad token."""
     g.api_user = None
     g.api_token = None
+    for value in (request.view_args or {}).values():
+        if isinstance(value, str) and unstorable(value):
+            # No event, token or registration can have such a name.
+            raise ApiProblem(404, "Nothing has this name.")
     presented = tokens.parse_authorization(request.headers.get("Authorization"))
     if presented is not None:
         found = tokens.authenticate(presented)

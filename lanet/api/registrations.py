@@ -13,7 +13,7 @@ from lanet.api.idempotency import idempotent
 from lanet.api.lookups import SLUG_PARAMETER, event_or_404
 from lanet.api.pagination import PageArgs, page_schema, paginate_list
 from lanet.api.problems import ApiProblem
-from lanet.api.schemas import _choice
+from lanet.api.schemas import InputSchema, _choice
 from lanet.network.models import LANGUAGES, InstitutionKind
 from lanet.registration import queries, service
 from lanet.registration.models import Registration, RegistrationRole, RegistrationStatus
@@ -33,12 +33,13 @@ TOKEN_PARAMETER = {
 
 # --- schemas ---------------------------------------------------------------------------------
 
-_NOT_BLANK = validate.Regexp(r"\S", error="Must not be blank.")
+# Anchored so that marshmallow (re.match) and JSON Schema (search) read it alike.
+_NOT_BLANK = validate.Regexp(r"^\s*\S", error="Must not be blank.")
 # The service names the fields of the registration form; the API names its own.
 _FIELD_NAMES = {"country": "country_code", "institution": "institution_id"}
 
 
-class ApplicantSchema(ma.Schema):
+class ApplicantSchema(InputSchema):
     first_name = ma.fields.String(required=True, validate=[validate.Length(max=120), _NOT_BLANK])
     last_name = ma.fields.String(required=True, validate=[validate.Length(max=120), _NOT_BLANK])
     email = ma.fields.Email(required=True, validate=validate.Length(max=254))
@@ -110,24 +111,23 @@ class RegistrationListArgs(PageArgs):
 RegistrationPage = page_schema(RegistrationSchema, "RegistrationPage")
 
 
-class InviteeSchema(ma.Schema):
+class InviteeSchema(InputSchema):
     email = ma.fields.Email(required=True, validate=validate.Length(max=254))
     language = ma.fields.String(load_default="es", validate=_choice(LANGUAGES))
 
 
-class InvitationRequestSchema(ma.Schema):
+class InvitationRequestSchema(InputSchema):
     invitees = ma.fields.List(
-        ma.fields.Nested(InviteeSchema), validate=validate.Length(min=1, max=1000)
+        ma.fields.Nested(InviteeSchema), required=True, validate=validate.Length(min=1, max=1000)
     )
+
+
+class InvitationCsvSchema(InputSchema):
     csv = ma.fields.String(
+        required=True,
         validate=validate.Length(min=1, max=500_000),
         metadata={"description": "Rows of `email[,language]`, a header row allowed"},
     )
-
-    @ma.validates_schema
-    def _one_source(self, data, **_kwargs) -> None:
-        if ("invitees" in data) == ("csv" in data):
-            raise ma.ValidationError("Send either `invitees` or `csv`.", "_schema")
 
 
 class InvitationSchema(ma.Schema):
@@ -279,18 +279,29 @@ def list_registrations(slug: str, page: int, per_page: int, **filters):
 @blp.alt_response(403, response="FORBIDDEN")
 @blp.alt_response(404, response="NOT_FOUND")
 def invite(data: dict, slug: str):
-    """Invites addresses in bulk (a list or CSV text); addresses already invited are skipped."""
+    """Invites a list of addresses; addresses already invited are skipped."""
+    invitees = [service.Invitee(email=i["email"], language=i["language"]) for i in data["invitees"]]
+    return _invite(slug, lambda: invitees)
+
+
+@blp.post("/events/<slug>/invitations/csv", parameters=[SLUG_PARAMETER])
+@idempotent
+@blp.doc(security=BEARER)
+@blp.arguments(InvitationCsvSchema)
+@blp.response(201, InviteResultSchema)
+@blp.alt_response(403, response="FORBIDDEN")
+@blp.alt_response(404, response="NOT_FOUND")
+def invite_csv(data: dict, slug: str):
+    """Invites the addresses of CSV text, all or nothing (bad rows are named by number)."""
+    return _invite(slug, lambda: service.parse_invitation_csv(data["csv"]))
+
+
+def _invite(slug: str, invitees_of) -> dict:
     require_user()
     event = event_or_404(slug)
     user = require(Action.invite, event)
     try:
-        if "csv" in data:
-            invitees = service.parse_invitation_csv(data["csv"])
-        else:
-            invitees = [
-                service.Invitee(email=i["email"], language=i["language"]) for i in data["invitees"]
-            ]
-        result = service.invite(event.id, invitees, user.id)
+        result = service.invite(event.id, invitees_of(), user.id)
     except service.RegistrationError as error:
         raise problem_of(error) from error
     return {"created": result.created, "skipped": result.skipped}

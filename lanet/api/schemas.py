@@ -98,3 +98,45 @@ class MeSchema(ma.Schema):
     email = ma.fields.String(required=True)
     token_name = ma.fields.String(required=True)
     roles = ma.fields.List(ma.fields.Dict(), required=True)
+
+
+def unstorable(text: str) -> bool:
+    """Text no database column can hold: NUL (PostgreSQL refuses it) or lone surrogates
+    (not encodable as UTF-8)."""
+    if "\x00" in text:
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _unstorable_fields(value, path: str = "") -> list[str]:
+    if isinstance(value, str):
+        return [path or "_schema"] if unstorable(value) else []
+    if isinstance(value, dict):
+        found = []
+        for key, item in value.items():
+            found += _unstorable_fields(item, f"{path}.{key}" if path else str(key))
+        return found
+    if isinstance(value, list):
+        found = []
+        for index, item in enumerate(value):
+            found += _unstorable_fields(item, f"{path}.{index}" if path else str(index))
+        return found
+    return []
+
+
+class InputSchema(ma.Schema):
+    """A request body: refuses text that could not be stored, naming the fields, before any
+    other validation runs."""
+
+    @ma.pre_load
+    def _storable_text(self, data, **_kwargs):
+        bad = _unstorable_fields(data)
+        if bad:
+            raise ma.ValidationError(
+                {name: ["Contains characters that cannot be stored."] for name in bad}
+            )
+        return data
