@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 from flask import url_for
-from sqlalchemy import text
 
 from lanet.accounts.decorators import PROTECTED
 from lanet.agenda.models import AgendaItem
@@ -260,15 +259,13 @@ def outcome(response) -> str:
 
 
 def _empty_database() -> None:
-    """Back to an empty database between two state-changing requests of one row."""
+    """Back to an empty database between two rows, or two state-changing requests of a row.
+
+    DELETE, not TRUNCATE: on a handful of rows it is much faster on PostgreSQL.
+    """
     _db.session.rollback()
-    tables = [table.name for table in reversed(_db.metadata.sorted_tables)]
-    if _db.engine.dialect.name == "postgresql":
-        quoted = ", ".join(f'"{name}"' for name in tables)
-        _db.session.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
-    else:
-        for name in tables:
-            _db.session.execute(text(f'DELETE FROM "{name}"'))
+    for table in reversed(_db.metadata.sorted_tables):
+        _db.session.execute(table.delete())
     _db.session.commit()
 
 
@@ -292,9 +289,17 @@ def _check_row(app, row: Row) -> list[str]:
     return mismatches
 
 
-@pytest.mark.parametrize("row", MATRIX, ids=[f"{r.method} {r.endpoint}" for r in MATRIX])
-def test_access(app, db, row: Row):
-    assert _check_row(app, row) == []
+SCOPES = tuple(dict.fromkeys(row.scope for row in MATRIX))
+
+
+@pytest.mark.parametrize("scope", SCOPES)
+def test_access(app, db, scope: str):
+    """One test per scope keeps the run short; a failure lists every wrong answer."""
+    mismatches = []
+    for row in (r for r in MATRIX if r.scope == scope):
+        mismatches += [f"{row.method} {row.endpoint} as {m}" for m in _check_row(app, row)]
+        _empty_database()
+    assert mismatches == []
 
 
 CASES = len(MATRIX) * len(PRINCIPALS)
