@@ -223,11 +223,16 @@ def holds_seat(registration: Registration) -> bool:
 
 
 def _lock_event(event_id: int) -> tuple[int | None, int]:
-    """Takes the event's row lock (held to commit) and reads its counters fresh."""
+    """Takes the event's row lock (held to commit) and reads its counters fresh.
+
+    FOR NO KEY UPDATE: rows inserted with a foreign key to the event (registrations, outbox
+    messages) take KEY SHARE locks on it, which a plain FOR UPDATE would wait for: two
+    registrations would deadlock. Seat-taking only needs to exclude other seat-takers.
+    """
     row = db.session.execute(
         select(Event.capacity, Event.seats_confirmed)
         .where(Event.id == event_id)
-        .with_for_update()
+        .with_for_update(key_share=True)
         .execution_options(populate_existing=True)
     ).one()
     return row.capacity, row.seats_confirmed
@@ -415,7 +420,25 @@ def _institution_for(applicant: Applicant) -> Institution | None:
 
 
 def _institution_named(name: str, country_code: str | None, kind: str) -> Institution:
-    institution = db.session.scalar(
+    institution = _find_institution(name, country_code)
+    if institution is not None:
+        return institution
+    if kind not in InstitutionKind.__members__:
+        kind = InstitutionKind.other_government
+    try:
+        # Colleagues of one ministry often register at the same moment: one insert wins.
+        with db.session.begin_nested():
+            institution = Institution(name=name[:300], country_code=country_code, kind=kind)
+            db.session.add(institution)
+    except IntegrityError:
+        institution = _find_institution(name, country_code)
+        if institution is None:
+            raise
+    return institution
+
+
+def _find_institution(name: str, country_code: str | None) -> Institution | None:
+    return db.session.scalar(
         select(Institution).where(
             func.lower(Institution.name) == name.lower(),
             Institution.country_code.is_(None)
@@ -423,13 +446,6 @@ def _institution_named(name: str, country_code: str | None, kind: str) -> Instit
             else Institution.country_code == country_code,
         )
     )
-    if institution is None:
-        if kind not in InstitutionKind.__members__:
-            kind = InstitutionKind.other_government
-        institution = Institution(name=name[:300], country_code=country_code, kind=kind)
-        db.session.add(institution)
-        db.session.flush()
-    return institution
 
 
 def _person_for(applicant: Applicant) -> tuple[Person, bool]:
