@@ -50,7 +50,11 @@ COUNTRY = "the country's focal points"
 LINK = "the private link's holder"
 ANY_USER = "any signed-in user"
 PUBLIC = "everyone"
+# The API's registration list: the event's organizers see every row; any focal point sees
+# the rows of their own country only (nominees travel to events abroad; tests/test_api_*).
+EVENT_OR_COUNTRY = "the event's organizers, and focal points for their own country's rows"
 _ALLOWED = {
+    EVENT_OR_COUNTRY: {STAFF, ORG_EVENT, FP_COUNTRY, FP_OTHER},
     STAFF_ONLY: {STAFF},
     EVENT: {STAFF, ORG_EVENT},
     COUNTRY: {STAFF, FP_COUNTRY},
@@ -147,6 +151,21 @@ MATRIX: tuple[Row, ...] = (
     Row("api_account.me", ANY_USER),
     Row("api_events.list_events", PUBLIC),
     Row("api_events.get_event", PUBLIC, args={"slug": "event_slug"}),
+    Row("api_registrations.register", PUBLIC, "POST", {"slug": "event_slug"}),
+    _link_row("api_registrations.get_own_registration"),
+    _link_row("api_registrations.cancel_own_registration", "POST"),
+    Row("api_registrations.list_registrations", EVENT_OR_COUNTRY, args={"slug": "event_slug"}),
+    _event_row("api_registrations.invite", "POST"),
+    _event_row("api_registrations.invite_csv", "POST"),
+    _event_row("api_registrations.list_invitations"),
+    Row("api_attendance.published_agenda", PUBLIC, args={"slug": "event_slug"}),
+    _event_row("api_attendance.draft_agenda"),
+    _event_row("api_attendance.check_in", "POST"),
+    _event_row("api_attendance.check_in_registration", "POST"),
+    _event_row("api_attendance.undo_check_in", "DELETE", attendance_id="attendance_id"),
+    _staff_row("api_attendance.totals"),
+    _country_row("api_attendance.totals"),
+    _staff_row("api_attendance.annual_report", year="year"),
 )
 # API pages that are documentation, not data.
 API_DOCUMENTS = {"api.docs", "api.swagger_asset", "api-docs.openapi_json"}

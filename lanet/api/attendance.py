@@ -10,7 +10,14 @@ from marshmallow import validate
 
 from lanet.accounts.permissions import Action, focal_point_countries
 from lanet.agenda import queries as agenda_queries
-from lanet.api.auth import BEARER, allowed, require, require_user
+from lanet.api.auth import (
+    BEARER,
+    allowed,
+    current_event,
+    event_permission,
+    require,
+    require_user,
+)
 from lanet.api.core import resource_blueprint
 from lanet.api.idempotency import idempotent
 from lanet.api.lookups import SLUG_PARAMETER, event_or_404
@@ -173,15 +180,14 @@ def published_agenda(slug: str):
 
 
 @blp.get("/events/<slug>/agenda/draft", parameters=[SLUG_PARAMETER])
+@event_permission(Action.view_draft_agenda)
 @blp.doc(security=BEARER)
 @blp.response(200, AgendaSchema)
 @blp.alt_response(403, response="FORBIDDEN")
 @blp.alt_response(404, response="NOT_FOUND")
 def draft_agenda(slug: str):
     """The draft the organizers are editing (organizers and staff)."""
-    require_user()
-    event = event_or_404(slug)
-    require(Action.view_draft_agenda, event)
+    event = current_event()
     items = [
         {
             "id": item.id,
@@ -205,6 +211,7 @@ def draft_agenda(slug: str):
 
 
 @blp.post("/events/<slug>/check-ins", parameters=[SLUG_PARAMETER])
+@event_permission(Action.check_in)
 @idempotent
 @blp.doc(security=BEARER)
 @blp.arguments(CodeCheckInSchema)
@@ -224,6 +231,7 @@ def check_in(data: dict, slug: str):
 
 
 @blp.post("/events/<slug>/check-ins/by-registration", parameters=[SLUG_PARAMETER])
+@event_permission(Action.check_in)
 @idempotent
 @blp.doc(security=BEARER)
 @blp.arguments(RegistrationCheckInSchema)
@@ -243,9 +251,7 @@ def check_in_registration(data: dict, slug: str):
 
 
 def _check_in(slug: str, data: dict, record):
-    require_user()
-    event = event_or_404(slug)
-    user = require(Action.check_in, event)
+    event, user = current_event(), require_user()
     day: date = data.get("day") or service.default_day(event)
     try:
         return record(event, day, data.get("nonce"), user.id)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from flask import g, request
@@ -75,3 +77,26 @@ def require(action: Action, obj: Any = None) -> User:
 def allowed(action: Action, obj: Any = None) -> bool:
     user = current_api_user()
     return user is not None and can(user, action, obj)
+
+
+def event_permission(action: Action) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Checks the token and `action` on the event named by `slug` before the body is read, so
+    a caller without the right learns nothing about what a valid body would be (401/403/404)."""
+
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            from lanet.api.lookups import event_or_404
+
+            require_user()
+            g.api_event = event_or_404(kwargs["slug"])
+            require(action, g.api_event)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def current_event():
+    return g.api_event

@@ -7,7 +7,14 @@ import marshmallow as ma
 from marshmallow import validate
 
 from lanet.accounts.permissions import Action, focal_point_countries
-from lanet.api.auth import BEARER, allowed, current_api_user, require, require_user
+from lanet.api.auth import (
+    BEARER,
+    allowed,
+    current_api_user,
+    current_event,
+    event_permission,
+    require_user,
+)
 from lanet.api.core import resource_blueprint
 from lanet.api.idempotency import idempotent
 from lanet.api.lookups import SLUG_PARAMETER, event_or_404
@@ -272,6 +279,7 @@ def list_registrations(slug: str, page: int, per_page: int, **filters):
 
 
 @blp.post("/events/<slug>/invitations", parameters=[SLUG_PARAMETER])
+@event_permission(Action.invite)
 @idempotent
 @blp.doc(security=BEARER)
 @blp.arguments(InvitationRequestSchema)
@@ -285,6 +293,7 @@ def invite(data: dict, slug: str):
 
 
 @blp.post("/events/<slug>/invitations/csv", parameters=[SLUG_PARAMETER])
+@event_permission(Action.invite)
 @idempotent
 @blp.doc(security=BEARER)
 @blp.arguments(InvitationCsvSchema)
@@ -297,9 +306,7 @@ def invite_csv(data: dict, slug: str):
 
 
 def _invite(slug: str, invitees_of) -> dict:
-    require_user()
-    event = event_or_404(slug)
-    user = require(Action.invite, event)
+    event, user = current_event(), require_user()
     try:
         result = service.invite(event.id, invitees_of(), user.id)
     except service.RegistrationError as error:
@@ -308,6 +315,7 @@ def _invite(slug: str, invitees_of) -> dict:
 
 
 @blp.get("/events/<slug>/invitations", parameters=[SLUG_PARAMETER])
+@event_permission(Action.invite)
 @blp.doc(security=BEARER)
 @blp.arguments(PageArgs, location="query", as_kwargs=True)
 @blp.response(200, InvitationPage)
@@ -315,10 +323,7 @@ def _invite(slug: str, invitees_of) -> dict:
 @blp.alt_response(404, response="NOT_FOUND")
 def list_invitations(slug: str, page: int, per_page: int):
     """The event's invitations, newest first, with their state."""
-    require_user()
-    event = event_or_404(slug)
-    require(Action.invite, event)
-    return paginate_list(queries.invitations(event.id), page, per_page)
+    return paginate_list(queries.invitations(current_event().id), page, per_page)
 
 
 __all__ = ["blp", "current_api_user"]
