@@ -404,3 +404,11 @@ def _check_emails_in(language, db, client, make_event, applicant) -> None:
     assert expected[2] in rendered["registration_cancelled"].subject
     for result in rendered.values():
         assert result.subject and "%(" not in result.text + result.html
+
+
+def test_event_page_offers_registration_only_while_open(db, client, make_event):
+    open_event, closed = make_event(), make_event(status="closed")
+    page = client.get(f"/events/{open_event.slug}?lang=en")
+    assert f'href="/events/{open_event.slug}/register"'.encode() in page.data
+    page = client.get(f"/events/{closed.slug}?lang=en")
+    assert b"/register" not in page.data
