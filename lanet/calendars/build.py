@@ -6,6 +6,7 @@ Nothing here writes to the database. Texts are rendered in the requested languag
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -196,11 +197,28 @@ def _stamp(event: Event, stamp: datetime | None, method: str | None) -> datetime
     return (event.updated_at or EPOCH).astimezone(UTC).replace(microsecond=0)
 
 
+@functools.lru_cache(maxsize=8)
+def _labels_for(language: str, _catalog_id: int) -> dict:
+    from lanet.events.labels import KIND_LABELS, STATUS_LABELS
+
+    with force_locale(language):
+        return {
+            "kinds": {key: str(label) for key, label in KIND_LABELS.items()},
+            "statuses": {key: str(label) for key, label in STATUS_LABELS.items()},
+            "status": _("Status"),
+            "to_be_confirmed": _("Exact dates to be confirmed."),
+        }
+
+
+def _labels(language: str) -> dict:
+    """Labels translated once per language, not once per event: a feed has thousands."""
+    return _labels_for(language, id(current_app))
+
+
 def _event_component(
     event: Event, language: str, stamp: datetime | None, method: str | None
 ) -> icalendar.Event:
-    from lanet.events.labels import KIND_LABELS, STATUS_LABELS
-
+    labels = _labels(language)
     component = icalendar.Event()
     component.add("uid", event_uid(event.id))
     component.add("dtstamp", _stamp(event, stamp, method))
@@ -218,12 +236,12 @@ def _event_component(
     location = _location(event, language)
     if location:
         component.add("location", location)
-    kind = str(KIND_LABELS.get(event.kind, event.kind))
+    kind = labels["kinds"].get(event.kind, event.kind)
     component.add("categories", [kind])
     lines = [kind]
     if event.date_precision in ("month", "half-year", "year"):
-        lines.append(_("Exact dates to be confirmed."))
-    lines.append(f"{_('Status')}: {STATUS_LABELS.get(event.status, event.status)}")
+        lines.append(labels["to_be_confirmed"])
+    lines.append(f"{labels['status']}: {labels['statuses'].get(event.status, event.status)}")
     if event.description:
         lines.extend(["", event.description])
     url = f"{current_app.config['BASE_URL']}/events/{event.slug}"

@@ -16,7 +16,7 @@ from flask import Response, current_app, request
 from sqlalchemy import String, extract, select
 from sqlalchemy import event as sa_event
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, defer, selectinload
 
 from lanet.calendars import build
 from lanet.core.models import StoredFile
@@ -69,12 +69,17 @@ def serve(
     private: bool = False,
     max_age: int = 300,
 ) -> Response:
-    """The stored file as an HTTP response, 304 when the client's ETag or date still matches."""
-    file = stored(key)
+    """The stored file as an HTTP response, 304 when the client's ETag or date still matches.
+
+    The bytes are read only when they are sent: a revalidation reads the ETag and date alone.
+    """
+    file = db.session.scalar(
+        select(StoredFile).where(StoredFile.key == key).options(defer(StoredFile.content))
+    )
     if file is None:
         file = store(key, build_content())
         db.session.commit()
-    response = Response(file.content, mimetype="text/calendar")
+    response = Response(mimetype="text/calendar")
     response.headers["Content-Type"] = file.content_type
     response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
     response.set_etag(file.etag)
@@ -84,7 +89,20 @@ def serve(
         response.cache_control.private = True
     else:
         response.cache_control.public = True
-    return response.make_conditional(request)
+    if _still_fresh(file):
+        response.status_code = 304
+        response.headers.pop("Content-Type", None)
+        return response
+    response.set_data(file.content)
+    return response
+
+
+def _still_fresh(file: StoredFile) -> bool:
+    """RFC 9110 13.2.2: If-None-Match decides when present; else If-Modified-Since."""
+    if request.if_none_match:
+        return request.if_none_match.contains_weak(file.etag)
+    since = request.if_modified_since
+    return since is not None and file.updated_at.replace(microsecond=0) <= since
 
 
 # --- keys and builders ----------------------------------------------------------------------
