@@ -97,6 +97,9 @@ class SmtpTransport:
                 )
             else:
                 smtp = _TwoStepSMTP(host, port, timeout=self.timeout)
+            # The final dot goes in its own small write: without NODELAY, Nagle's algorithm
+            # holds it until the server's delayed ACK (~40 ms per message).
+            smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             smtp.ehlo()
             if self.config.get("MAIL_USE_TLS"):
                 smtp.starttls(context=ssl.create_default_context())
