@@ -3,6 +3,8 @@ points) and invitations (bulk, with their state). Rules stay in lanet.registrati
 
 from __future__ import annotations
 
+import csv
+
 import marshmallow as ma
 from marshmallow import validate
 
@@ -302,7 +304,20 @@ def invite(data: dict, slug: str):
 @blp.alt_response(404, response="NOT_FOUND")
 def invite_csv(data: dict, slug: str):
     """Invites the addresses of CSV text, all or nothing (bad rows are named by number)."""
-    return _invite(slug, lambda: service.parse_invitation_csv(data["csv"]))
+    return _invite(slug, lambda: _parse_csv(data["csv"]))
+
+
+def _parse_csv(text: str) -> list[service.Invitee]:
+    try:
+        return service.parse_invitation_csv(text)
+    except csv.Error as error:
+        # The csv module refuses some text outright (a bare CR inside a field, a field over
+        # its size limit): the client sent it, so it is a 422, not a crash.
+        raise ApiProblem(
+            422,
+            "The CSV text cannot be read.",
+            invalid_params=[{"name": "csv", "in": "json", "reason": str(error)}],
+        ) from error
 
 
 def _invite(slug: str, invitees_of) -> dict:
