@@ -270,7 +270,7 @@ def test_inviting_an_existing_account_is_refused(client, db, make_user, login):
         },
     )
     assert response.status_code == 400
-    assert "already exists" in response.get_data(as_text=True)
+    assert "Ya existe una cuenta con este correo." in response.get_data(as_text=True)
 
 
 def test_roles_are_granted_and_revoked_with_audit_entries(client, db, make_user, login):
@@ -372,3 +372,29 @@ def test_cli_creates_the_first_staff_user_and_issues_an_api_token(app, db):
 
     unknown = runner.invoke(args=["users", "issue-token", "nobody@example.org", "x"])
     assert unknown.exit_code != 0
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("es", "¿Olvidó su contraseña?"),
+        ("pt", "Esqueceu sua senha?"),
+        ("en", "Forgot your password?"),
+    ],
+)
+def test_sign_in_page_speaks_the_three_languages(client, db, language, expected):
+    html = client.get(f"/login?lang={language}").get_data(as_text=True)
+    assert expected in html
+
+
+def test_demo_password_is_shown_only_on_development_installations(app, client, db):
+    from lanet.accounts.passwords import DEMO_PASSWORD
+
+    before = app.config["DEV_PAGES"]
+    app.config["DEV_PAGES"] = True
+    try:
+        assert DEMO_PASSWORD in client.get("/login").get_data(as_text=True)
+        app.config["DEV_PAGES"] = False
+        assert DEMO_PASSWORD not in client.get("/login").get_data(as_text=True)
+    finally:
+        app.config["DEV_PAGES"] = before
