@@ -294,13 +294,13 @@ def _take_seat(
         reserved = sum(max(seats - used, 0) for seats, used in quotas.values())
         if taken + reserved >= capacity:
             return False, None
-    with db.session.begin_nested() as savepoint:
-        if quota_country and not _increment_quota(event_id, quota_country):
-            savepoint.rollback()
-            return False, None
-        if not _increment_event(event_id):
-            savepoint.rollback()
-            return False, None
+    # Under the lock both updates succeed; the conditions guard against counters that
+    # drifted, and the CHECK constraints against everything else.
+    if not _increment_event(event_id):
+        return False, None
+    if quota_country and not _increment_quota(event_id, quota_country):
+        _release_seat(event_id, None)
+        return False, None
     return True, quota_country
 
 
@@ -505,7 +505,19 @@ def _format_deadline(moment: datetime, event: Event, language: str) -> str:
         return f"{format_in_zone(moment, event.timezone)} ({event.timezone})"
 
 
-def _send(registration: Registration, template: str, **extra) -> None:
+def _confirmation_calendar(registration: Registration) -> bytes:
+    """The calendar a confirmation would carry, built as if the seat were already taken."""
+    status = registration.status
+    registration.status = RegistrationStatus.confirmed
+    try:
+        return personal_calendar_bytes(registration, registration.person.language, "REQUEST")
+    finally:
+        registration.status = status
+
+
+def _send(
+    registration: Registration, template: str, calendar: bytes | None = None, **extra
+) -> None:
     person, event = registration.person, registration.event
     if not person.email:
         return
@@ -521,7 +533,7 @@ def _send(registration: Registration, template: str, **extra) -> None:
     calendar_ics = None
     calendar_method = None
     if template in {"registration_confirmed", "reminder_event"}:
-        calendar_ics = personal_calendar_bytes(registration, language, method="REQUEST")
+        calendar_ics = calendar or personal_calendar_bytes(registration, language, "REQUEST")
         calendar_method = "REQUEST"
     elif template in {"registration_cancelled", "registration_declined"} and (
         extra.get("had_seat")
@@ -621,6 +633,11 @@ def _register(
             invitation.person_id = invitation.person_id or person.id
         db.session.add(registration)
         db.session.flush()
+        registration.person = person
+        registration.event = event
+        # Built before the seat lock is taken, so that the lock covers little more than the
+        # counters and the commit.
+        prepared = None if event.requires_approval else _confirmation_calendar(registration)
         if event.requires_approval:
             template = "registration_pending"
         elif locked:
@@ -636,9 +653,7 @@ def _register(
             person_id=person.id,
             actor=actor,
         )
-        registration.person = person
-        registration.event = event
-        _send(registration, template)
+        _send(registration, template, calendar=prepared)
         db.session.commit()
     except IntegrityError as error:
         # A simultaneous request for the same person and event won the unique constraint.
