@@ -204,3 +204,39 @@ def test_bulk_invitations_by_list_and_csv(client, api_event, make_user, bearer):
     listing = client.get(url, headers=organizer).get_json()
     assert listing["total"] == 3
     assert client.get(url, headers=outsider).status_code == 403
+
+
+@pytest.mark.services
+def test_simultaneous_retries_with_one_key_make_one_registration(app, client, api_event):
+    """Six copies of the same request at once: one registration, one answer, the others
+    either replay it or are told the first is still being handled (409)."""
+    import threading
+
+    event = api_event("seminar", capacity=10)
+    url = f"/api/v1/events/{event.slug}/registrations"
+    headers = {"Idempotency-Key": "timeout-retry"}
+    barrier = threading.Barrier(6)
+    answers: list[tuple[int, dict]] = []
+
+    def send() -> None:
+        own_client = app.test_client()
+        barrier.wait()
+        response = own_client.post(url, json=applicant(), headers=headers)
+        answers.append((response.status_code, response.get_json()))
+
+    threads = [threading.Thread(target=send) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert len(answers) == 6
+    assert {status for status, _ in answers} <= {201, 409}, answers
+    created = [body for status, body in answers if status == 201]
+    assert created and all(body == created[0] for body in created)
+    # The service's own duplicate check would also answer 409; these must be the key's.
+    waiting = [body for status, body in answers if status == 409]
+    assert all(body["type"].endswith("/idempotency-key-in-use") for body in waiting), waiting
+    late = client.post(url, json=applicant(), headers=headers)
+    assert late.status_code == 201 and late.get_json() == created[0]
+    _db.session.expire_all()
+    assert count(Registration) == 1 and count(OutboxMessage) == 1
