@@ -152,9 +152,9 @@ def test_badges_carry_a_qr_code_but_not_the_manage_token(organizer_client, world
     for key in [("ana", "e1"), ("bruno", "e1")]:
         assert world.registrations[key].manage_token not in page.text
     token = world.registrations[("ana", "e1")].manage_token
-    own = client.get(f"/badge/{token}")
+    own = client.get(f"/r/{token}/badge")
     assert own.status_code == 200 and "Ana Pérez" in own.text
-    assert client.get("/badge/not-a-token").status_code == 404
+    assert client.get("/r/not-a-token/badge").status_code == 404
 
 
 def test_dashboard_report_and_files(staff_client, world):
@@ -211,3 +211,21 @@ def test_focal_points_see_their_country_only(client, world, make_user, login):
     assert page.status_code == 200
     assert "Argentina" in page.text and "Lemkin 1 1" in page.text
     assert client.get("/focal-point/totals?country=BR").status_code == 403
+
+
+def test_the_confirmation_email_carries_the_qr_code(app, world):
+    import base64
+
+    from lanet.attendance.badges import qr_png
+    from lanet.mail.compose import render
+
+    registration = world.registrations[("ana", "e1")]
+    manage_url = f"http://lanet.test/r/{registration.manage_token}"
+    context = {"event_title": "Lemkin", "manage_url": manage_url, "event_dates": "June 2014"}
+    rendered = render("registration_confirmed", "es", context, "Ana")
+    encoded = base64.b64encode(qr_png(registration)).decode()
+    assert f"data:image/png;base64,{encoded}" in rendered.html
+    assert f"{manage_url}/badge" in rendered.text
+    registration.status = "cancelled"
+    _db.session.commit()
+    assert "data:image/png" not in render("registration_confirmed", "es", context, "Ana").html

@@ -62,63 +62,105 @@ grain = Table(
     prefixes=["TEMPORARY"],
 )
 
-# dimension -> the grain column it is counted by
-_DIMENSION_COLUMNS = {
-    TotalDimension.event: grain.c.event_id,
+
+def _person_table(name: str, by_year: bool) -> Table:
+    """One row per person (and year): what a person is counted by never varies with events."""
+    return Table(
+        name,
+        _grain_metadata,
+        Column("person_id", Integer),
+        *([Column("year", Integer)] if by_year else []),
+        Column("country", String(2)),
+        Column("institution_kind", String(40)),
+        Column("gender", String(8)),
+        Column("p", Integer),
+        Column("i", Integer),
+        Column("days", Integer),
+        prefixes=["TEMPORARY"],
+    )
+
+
+person_year = _person_table("tmp_attendance_person_year", by_year=True)
+person_all = _person_table("tmp_attendance_person", by_year=False)
+_TEMPORARY = (grain, person_year, person_all)
+
+# Attributes of the person: counted from the per-person tables with plain sums.
+_PERSON_DIMENSIONS = {
+    TotalDimension.country: "country",
+    TotalDimension.institution_kind: "institution_kind",
+    TotalDimension.gender: "gender",
+}
+# Attributes of the registration or event: a person may appear under one key several times.
+_EVENT_DIMENSIONS = {
     TotalDimension.kind: grain.c.kind,
     TotalDimension.cycle: grain.c.cycle_id,
-    TotalDimension.country: grain.c.country,
-    TotalDimension.institution_kind: grain.c.institution_kind,
     TotalDimension.role: grain.c.role,
-    TotalDimension.gender: grain.c.gender,
 }
 
 
 def _fill_grain(connection: Connection) -> None:
-    year = cast(extract("year", Event.start_date), Integer)
+    # Attendance alone is counted per registration first (a narrow scan); only those far
+    # fewer rows are joined to the registration, person, institution and event.
+    days = (
+        select(Attendance.registration_id, func.count().label("days"))
+        .group_by(Attendance.registration_id)
+        .subquery()
+    )
     per_registration = (
         select(
             Registration.person_id,
             Registration.event_id,
-            year,
+            cast(extract("year", Event.start_date), Integer),
             Event.kind,
             Event.cycle_id,
             func.coalesce(Person.country_code, ""),
             func.coalesce(Institution.kind, ""),
             func.coalesce(Person.gender, ""),
             Registration.role,
-            func.count(),
+            days.c.days,
         )
-        .select_from(Attendance)
-        .join(Registration, Attendance.registration_id == Registration.id)
+        .select_from(days)
+        .join(Registration, days.c.registration_id == Registration.id)
         .join(Event, Registration.event_id == Event.id)
         .join(Person, Registration.person_id == Person.id)
         .outerjoin(Institution, Person.institution_id == Institution.id)
-        .group_by(
-            Registration.id,
-            Registration.person_id,
-            Registration.event_id,
-            year,
-            Event.kind,
-            Event.cycle_id,
-            Person.country_code,
-            Institution.kind,
-            Person.gender,
-            Registration.role,
-        )
     )
     connection.execute(insert(grain).from_select([c.name for c in grain.c], per_registration))
+    _analyse(connection, grain)
 
 
-def _counts() -> list:
-    participant = case((grain.c.role.in_(PARTICIPANT_ROLES), grain.c.person_id))
-    instructor = case((grain.c.role.in_(INSTRUCTOR_ROLES), grain.c.person_id))
-    return [
-        func.count(distinct(participant)),
-        func.count(distinct(instructor)),
-        func.count(distinct(grain.c.person_id)),
-        func.coalesce(func.sum(grain.c.days), 0),
-    ]
+def _analyse(connection: Connection, table: Table) -> None:
+    if connection.dialect.name == "postgresql":
+        # Temporary tables are never auto-analysed; without statistics the planner guesses.
+        connection.execute(text(f"ANALYZE {table.name}"))
+
+
+def _participant_flag(role_column):
+    return case((role_column.in_(PARTICIPANT_ROLES), 1), else_=0)
+
+
+def _instructor_flag(role_column):
+    return case((role_column.in_(INSTRUCTOR_ROLES), 1), else_=0)
+
+
+def _fill_people(connection: Connection) -> None:
+    attributes = [grain.c.country, grain.c.institution_kind, grain.c.gender]
+    by_year = select(
+        grain.c.person_id,
+        grain.c.year,
+        *attributes,
+        func.max(_participant_flag(grain.c.role)),
+        func.max(_instructor_flag(grain.c.role)),
+        func.sum(grain.c.days),
+    ).group_by(grain.c.person_id, grain.c.year, *attributes)
+    connection.execute(insert(person_year).from_select([c.name for c in person_year.c], by_year))
+    _analyse(connection, person_year)
+    py = person_year.c
+    overall = select(
+        py.person_id, py.country, py.institution_kind, py.gender,
+        func.max(py.p), func.max(py.i), func.sum(py.days),
+    ).group_by(py.person_id, py.country, py.institution_kind, py.gender)  # fmt: skip
+    connection.execute(insert(person_all).from_select([c.name for c in person_all.c], overall))
 
 
 _TOTAL_COLUMNS = [
@@ -137,32 +179,82 @@ def _insert_totals(connection: Connection, query) -> None:
     connection.execute(insert(AttendanceTotal).from_select(_TOTAL_COLUMNS, query))
 
 
-def _dimension_totals(connection: Connection, dimension: TotalDimension, at) -> None:
-    column = _DIMENSION_COLUMNS[dimension]
-    key = cast(column, String)
-    where = column.is_not(None)
-    by_year = (
-        select(literal(dimension.value), grain.c.year, key, *_counts(), at)
-        .where(where)
-        .group_by(grain.c.year, column)
-    )
-    all_years = (
-        select(literal(dimension.value), literal(ALL_YEARS), key, *_counts(), at)
-        .where(where)
-        .group_by(column)
-    )
-    _insert_totals(connection, by_year)
-    _insert_totals(connection, all_years)
+def _totals_query(dimension: str, column, by_year: bool, at):
+    """Two hash aggregations instead of COUNT(DISTINCT): first one row per person and key
+    (was this person a participant, an instructor, how many days), then count the rows."""
+    keys = [grain.c.year.label("year")] if by_year else []
+    key = (column if column is not None else literal("all")).label("key")
+    per_person = select(
+        *keys,
+        key,
+        grain.c.person_id,
+        func.max(case((grain.c.role.in_(PARTICIPANT_ROLES), 1), else_=0)).label("p"),
+        func.max(case((grain.c.role.in_(INSTRUCTOR_ROLES), 1), else_=0)).label("i"),
+        func.sum(grain.c.days).label("d"),
+    ).group_by(*keys, *([column] if column is not None else []), grain.c.person_id)
+    if column is not None:
+        per_person = per_person.where(column.is_not(None))
+    people = per_person.subquery()
+    year = people.c.year if by_year else literal(ALL_YEARS)
+    return select(
+        literal(dimension),
+        year,
+        cast(people.c.key, String),
+        func.sum(people.c.p),
+        func.sum(people.c.i),
+        func.count(),
+        func.sum(people.c.d),
+        at,
+    ).group_by(*([people.c.year] if by_year else []), people.c.key)
 
 
-def _year_totals(connection: Connection, at) -> None:
-    dimension = literal(TotalDimension.year.value)
-    by_year = select(dimension, grain.c.year, cast(grain.c.year, String), *_counts(), at).group_by(
-        grain.c.year
-    )
-    all_years = select(dimension, literal(ALL_YEARS), literal("all"), *_counts(), at)
-    _insert_totals(connection, by_year)
-    _insert_totals(connection, all_years)
+def _event_dimension_totals(connection: Connection, dimension: TotalDimension, at) -> None:
+    column = _EVENT_DIMENSIONS[dimension]
+    _insert_totals(connection, _totals_query(dimension.value, column, True, at))
+    _insert_totals(connection, _totals_query(dimension.value, column, False, at))
+
+
+def _person_totals_query(dimension: str, table: Table, key, at):
+    """People are already one row per person (and year) in `table`: plain sums count them."""
+    year = table.c.year if "year" in table.c else literal(ALL_YEARS)
+    grouping = [table.c.year] if "year" in table.c else []
+    return select(
+        literal(dimension),
+        year,
+        cast(key, String),
+        func.sum(table.c.p),
+        func.sum(table.c.i),
+        func.count(),
+        func.sum(table.c.days),
+        at,
+    ).group_by(*grouping, *([key] if key is not table.c.get("year") else []))
+
+
+def _person_dimension_totals(connection: Connection, at) -> None:
+    for dimension, column in _PERSON_DIMENSIONS.items():
+        for table in (person_year, person_all):
+            query = _person_totals_query(dimension.value, table, table.c[column], at)
+            _insert_totals(connection, query)
+    year = TotalDimension.year.value
+    _insert_totals(connection, _person_totals_query(year, person_year, person_year.c.year, at))
+    everyone = _person_totals_query(year, person_all, literal("all"), at).group_by(None)
+    _insert_totals(connection, everyone)
+
+
+def _event_totals(connection: Connection, at) -> None:
+    """A person registers once per event: each grain row is one person at one event."""
+    for year in (grain.c.year, literal(ALL_YEARS)):
+        query = select(
+            literal(TotalDimension.event.value),
+            year,
+            cast(grain.c.event_id, String),
+            func.sum(_participant_flag(grain.c.role)),
+            func.sum(_instructor_flag(grain.c.role)),
+            func.count(),
+            func.sum(grain.c.days),
+            at,
+        ).group_by(grain.c.year, grain.c.event_id)
+        _insert_totals(connection, query)
 
 
 def _cycle_completion(connection: Connection, at) -> None:
@@ -198,6 +290,12 @@ def _cycle_completion(connection: Connection, at) -> None:
     _insert_totals(connection, completed)
 
 
+def _tune(connection: Connection) -> None:
+    """Room for the hash aggregations in memory, for this transaction only."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SET LOCAL work_mem = '64MB'"))
+
+
 def _serialise(connection: Connection) -> None:
     """Two compiles at once would each delete and insert; on PostgreSQL they take turns."""
     if connection.dialect.name == "postgresql":
@@ -213,17 +311,22 @@ def compile_totals(session: Session | None = None) -> datetime:
     _serialise(connection)
     started = utcnow()
     at = literal(started, UTCDateTime())
-    grain.drop(connection, checkfirst=True)
-    grain.create(connection)
+    _tune(connection)
+    for table in _TEMPORARY:
+        table.drop(connection, checkfirst=True)
+        table.create(connection)
     try:
         _fill_grain(connection)
+        _fill_people(connection)
         connection.execute(delete(AttendanceTotal))
-        _year_totals(connection, at)
-        for dimension in _DIMENSION_COLUMNS:
-            _dimension_totals(connection, dimension, at)
+        _person_dimension_totals(connection, at)
+        _event_totals(connection, at)
+        for dimension in _EVENT_DIMENSIONS:
+            _event_dimension_totals(connection, dimension, at)
         _cycle_completion(connection, at)
     finally:
-        grain.drop(connection)
+        for table in _TEMPORARY:
+            table.drop(connection)
     session.commit()
     return started
 

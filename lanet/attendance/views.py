@@ -3,6 +3,7 @@ and the focal point's totals. Thin: parse, call the service or a query, render."
 
 from __future__ import annotations
 
+import base64
 from datetime import date
 
 from flask import (
@@ -238,13 +239,31 @@ def badge_sheet(slug: str):
     )
 
 
-@bp.route("/badge/<token>")
-def own_badge(token: str):
-    """The badge reached from the private link: the manage token opens it, the QR is safe."""
+def _confirmed_by_token(token: str) -> Registration | None:
     registration = db.session.scalar(
         select(Registration).where(Registration.manage_token == token[:64])
     )
     if registration is None or registration.status != RegistrationStatus.confirmed:
+        return None
+    return registration
+
+
+@bp.app_template_global("badge_qr")
+def badge_qr(manage_url: str) -> str:
+    """For the confirmation email: the QR code of the registration behind a private link,
+    as a data: PNG; empty when the registration is no longer confirmed."""
+    token = str(manage_url or "").rsplit("/r/", 1)[-1].split("/", 1)[0]
+    registration = _confirmed_by_token(token) if token else None
+    if registration is None:
+        return ""
+    return "data:image/png;base64," + base64.b64encode(badges.qr_png(registration)).decode()
+
+
+@bp.route("/r/<token>/badge")
+def own_badge(token: str):
+    """The badge reached from the private link: the manage token opens it, the QR is safe."""
+    registration = _confirmed_by_token(token)
+    if registration is None:
         abort(404)
     return render_template(
         "attendance/badges.html",
