@@ -398,3 +398,37 @@ def test_demo_password_is_shown_only_on_development_installations(app, client, d
         assert DEMO_PASSWORD not in client.get("/login").get_data(as_text=True)
     finally:
         app.config["DEV_PAGES"] = before
+
+
+@pytest.mark.parametrize(
+    ("language", "subject"),
+    [
+        ("es", "Elija una nueva contraseña de LANET"),
+        ("pt", "Escolha uma nova senha do LANET"),
+        ("en", "Choose a new LANET password"),
+    ],
+)
+def test_reset_email_renders_in_the_recipients_language(client, db, make_user, language, subject):
+    from lanet.mail.compose import render
+
+    user = make_user("staff", language=language)
+    service.request_password_reset(user.email)
+    [message] = _outbox(db, "password_reset")
+    rendered = render(message.template, message.language, message.context, message.recipient_name)
+    assert rendered.subject == subject
+    assert message.context["reset_url"] in rendered.text
+    assert message.context["reset_url"] in rendered.html
+    assert user.person.full_name in rendered.text
+
+
+def test_invitation_email_renders(client, db, make_user):
+    from lanet.mail.compose import render
+
+    event = new_event("render-ev")
+    service.invite_user(
+        "fp@example.org", "Rosa", "Mora", "pt", [service.RoleSpec("organizer", event.id)]
+    )
+    [message] = _outbox(db, "account_invitation")
+    rendered = render(message.template, message.language, message.context, message.recipient_name)
+    assert rendered.subject == "Sua conta no LANET"
+    assert message.context["set_password_url"] in rendered.text
