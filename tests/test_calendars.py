@@ -237,3 +237,40 @@ def test_the_network_feed_names_itself_and_lists_every_event(db, agenda_event):
     assert {tz.tz_name for tz in calendar.timezones} == {"Europe/Warsaw", "America/Santiago"}
     assert len(other.events) == 3
     assert len({str(e["UID"]) for e in vevents(calendar)}) == 3
+
+
+def test_update_and_cancel_emails_render_in_the_recipient_s_language(
+    db, agenda_event, agenda_registrant
+):
+    from lanet.mail.compose import build as build_email
+    from lanet.mail.models import OutboxMessage
+
+    event = agenda_event()
+    for language in ("es", "pt", "en"):
+        agenda_registrant(event, language=language)
+    add(event, date(2026, 10, 24), (10, 0), (11, 0), "Opening")
+    agenda.publish(event.id)
+    db.session.commit()
+    events.cancel_event(event.id, reason="Venue unavailable")
+    db.session.commit()
+    expected = {
+        ("agenda_update", "es"): "Agenda actualizada",
+        ("agenda_update", "pt"): "Agenda atualizada",
+        ("agenda_update", "en"): "Agenda updated",
+        ("event_cancelled", "es"): "Cancelado",
+        ("event_cancelled", "pt"): "Cancelado",
+        ("event_cancelled", "en"): "Cancelled",
+    }
+    messages = db.session.query(OutboxMessage).all()
+    assert len(messages) == 6
+    for message in messages:
+        email = build_email(message, "LANET <no-reply@lanet.local>")
+        assert email["Subject"].startswith(expected[(message.template, message.language)])
+        calendar_parts = [p for p in email.walk() if p.get_content_type() == "text/calendar"]
+        assert calendar_parts[0].get_param("method") == message.calendar_method
+        text = email.get_body(("plain",)).get_content()
+        assert "{{" not in text and message.recipient_name in text
+        if message.template == "agenda_update":
+            assert {"es": "Agregado", "pt": "Adicionado", "en": "Added"}[message.language] in text
+        else:
+            assert "Venue unavailable" in text
