@@ -20,6 +20,7 @@ from lanet.core.types import utcnow
 from lanet.mail import service
 from lanet.mail.models import OutboxMessage
 from lanet.network.models import Person
+from tests.fixtures.agenda import create_event
 
 
 @pytest.fixture(autouse=True)
@@ -374,20 +375,18 @@ def staff_client(client, make_user, login):
     return client
 
 
-def test_the_outbox_page_is_for_staff_only(app, client, make_user, login, make_event):
+def test_the_outbox_page_is_for_staff_only(app, client, make_user, login):
     anonymous = app.test_client()
     assert anonymous.get("/staff/outbox").status_code == 302
     assert anonymous.post("/staff/outbox/1/resend").status_code == 302
     # The test's app context (and its `g`, where Flask-Login caches the user) spans requests.
     g.pop("_login_user", None)
-    login(client, make_user("organizer", event=make_event()))
+    login(client, make_user("organizer", event=create_event()))
     assert client.get("/staff/outbox").status_code == 403
 
 
-def test_the_outbox_lists_filters_and_shows_the_last_error(
-    db, staff_client, mail_to_sink, make_event
-):
-    seminar = make_event()
+def test_the_outbox_lists_filters_and_shows_the_last_error(db, staff_client, mail_to_sink):
+    seminar = create_event()
     mail_to_sink.reply_to("gone@mre.gob.ar", "550 5.1.1 Unknown user")
     queue(to="gone@mre.gob.ar", event_id=seminar.id)
     queue(to="ana@mindef.gob.br")
