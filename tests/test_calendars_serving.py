@@ -328,3 +328,36 @@ def test_a_real_worker_rebuilds_the_files_after_publishing(
         worker.stop()
     response = client.get(f"/events/{event.slug}/calendar.ics?lang=en")
     assert b"SEQUENCE:1" in response.get_data()
+
+
+def test_a_change_rebuilds_only_the_feeds_the_event_may_appear_in(client, db, agenda_event):
+    poland = agenda_event(country="PL", title="Warsaw seminar")
+    chile = agenda_event(country="CL", title="Santiago seminar", timezone="America/Santiago")
+    client.get("/calendar/network.ics?country=CL&lang=en")
+    client.get("/calendar/network.ics?country=PL&lang=en")
+    chile.title = "Santiago seminar, new title"
+    chile.title_translations = {}
+    db.session.commit()
+    service.rebuild_event(poland.id)
+    assert b"new title" not in client.get("/calendar/network.ics?country=CL&lang=en").get_data()
+    service.rebuild_event(chile.id)
+    assert b"new title" in client.get("/calendar/network.ics?country=CL&lang=en").get_data()
+    assert b"new title" in client.get("/calendar/network.ics?lang=en").get_data()
+
+
+def test_the_sweep_rebuilds_events_changed_elsewhere(client, db, agenda_event):
+    from workers.calendars import sweep
+
+    event = agenda_event(title="Before")
+    event.title_translations = {}
+    db.session.commit()
+    assert service.stale_event_ids() == [event.id]  # never built
+    service.rebuild_event(event.id)
+    assert service.stale_event_ids() == []
+    event.title = "After"  # e.g. edited by the events feature, which asks for no rebuild
+    db.session.commit()
+    assert service.stale_event_ids() == [event.id]
+    assert sweep() > 0
+    assert service.stale_event_ids() == []
+    body = client.get(f"/events/{event.slug}/calendar.ics?lang=en").get_data()
+    assert b"SUMMARY:After" in body

@@ -226,8 +226,8 @@ def serve_registration_calendar(registration: Registration, language: str) -> Re
 
 
 def rebuild_event(event_id: int) -> int:
-    """Rebuilds the event's files, every stored feed and its registrants' stored calendars;
-    returns how many files changed."""
+    """Rebuilds the event's files, the stored feeds it may appear in and its registrants'
+    stored calendars; returns how many files changed."""
     before = _etags()
     event = db.session.get(Event, event_id)
     if event is not None:
@@ -238,21 +238,32 @@ def rebuild_event(event_id: int) -> int:
                     build_event_file(event_id, language, include_agenda),
                 )
         _rebuild_registrations(event_id)
-    rebuild_feeds()
+    rebuild_feeds(event)
     db.session.commit()
     after = _etags()
     return sum(1 for key, etag in after.items() if before.get(key) != etag)
 
 
-def rebuild_feeds() -> None:
-    """Every feed someone has asked for, plus the unfiltered feed in each language."""
+def rebuild_feeds(event: Event | None = None) -> None:
+    """The feeds someone has asked for, plus the unfiltered feed in each language.
+
+    Given an event, only the feeds it can appear in: same country and kind, any year (a move
+    may have taken it from one year's feed to another's).
+    """
     keys = set(
         db.session.scalars(select(StoredFile.key).where(StoredFile.key.like("calendar/network/%")))
     )
     keys.update(feed_key(FeedFilter(), language) for language in LANGUAGES)
     for key in sorted(keys):
         _prefix, _network, language, rest = key.removesuffix(".ics").split("/", 3)
-        store(key, build_feed(FeedFilter.from_key_part(rest), language))
+        filters = FeedFilter.from_key_part(rest)
+        if event is not None and not _may_list(filters, event):
+            continue
+        store(key, build_feed(filters, language))
+
+
+def _may_list(filters: FeedFilter, event: Event) -> bool:
+    return filters.country in (None, event.country_code) and filters.kind in (None, event.kind)
 
 
 def _rebuild_registrations(event_id: int) -> None:
