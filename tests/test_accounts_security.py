@@ -128,11 +128,10 @@ def test_link_tokens_are_256_bits_and_only_their_digest_is_kept(app, db, make_us
     assert stored == {service.token_digest(t) for t in raw_tokens}
 
 
-def test_the_registration_and_api_limits_are_in_the_config(app):
-    from flask_limiter.util import get_remote_address  # noqa: F401
+def test_the_shared_limits_are_in_the_config(app):
     from limits import parse_many
 
-    for name in ("RATELIMIT_REGISTRATION", "RATELIMIT_API", "RATELIMIT_LOGIN"):
+    for name in ("RATELIMIT_REGISTRATION", "RATELIMIT_LOGIN", "RATELIMIT_PASSWORD_RESET"):
         assert parse_many(app.config[name]), name
 
 
@@ -144,6 +143,8 @@ def limited_server(service_env, db, tmp_path):
         "RATELIMIT_ENABLED": "1",
         "RATELIMIT_LOGIN": "3 per minute",
         "RATELIMIT_PASSWORD_RESET": "2 per minute",
+        "RATELIMIT_REGISTRATION": "2 per minute",
+        "API_RATE_LIMIT": "3 per minute",
         "WTF_CSRF_ENABLED": "0",
     }
     process, url = start_gunicorn(env, tmp_path / "gunicorn.log", workers=1, threads=2)
@@ -152,7 +153,7 @@ def limited_server(service_env, db, tmp_path):
 
 
 @pytest.mark.slow
-def test_login_and_reset_answer_429_with_retry_after(limited_server):
+def test_login_reset_registration_and_api_answer_429_with_retry_after(limited_server):
     login = [
         requests.post(
             f"{limited_server}/login",
@@ -174,3 +175,15 @@ def test_login_and_reset_answer_429_with_retry_after(limited_server):
     ]
     assert [r.status_code for r in reset] == [200, 200, 429]
     assert int(reset[-1].headers["Retry-After"]) > 0
+
+    register = [
+        requests.post(f"{limited_server}/events/no-such-event/register", data={}, timeout=10)
+        for _ in range(3)
+    ]
+    assert register[-1].status_code == 429
+    assert [r.status_code for r in register[:2]] != [429, 429]
+    assert int(register[-1].headers["Retry-After"]) > 0
+
+    api = [requests.get(f"{limited_server}/api/v1/events", timeout=10) for _ in range(4)]
+    assert [r.status_code for r in api] == [200, 200, 200, 429]
+    assert int(api[-1].headers["Retry-After"]) > 0

@@ -29,10 +29,6 @@ def registration_limit() -> str:
     return current_app.config["RATELIMIT_REGISTRATION"]
 
 
-def api_limit() -> str:
-    return current_app.config["RATELIMIT_API"]
-
-
 def submitted_email() -> str:
     """Keys a limit on the account tried, so one address cannot be guessed at from many IPs."""
     return "email:" + (request.form.get("email") or "").strip().lower()

@@ -11,13 +11,14 @@ from lanet.accounts.models import User
 from lanet.extensions import db, login_manager
 
 # Flask-Limiter strings; each may be overridden by the environment variable of the same name.
-# The registration and API features apply theirs with `lanet.accounts.limits`.
+# The registration feature applies its own with `lanet.accounts.limits.registration_limit`;
+# the API reads API_RATE_LIMIT (lanet/api/core.py), given here so the environment can set it.
 RATE_LIMITS = {
     "RATELIMIT_LOGIN": "10 per minute; 60 per hour",
     "RATELIMIT_LOGIN_PER_EMAIL": "20 per hour",
     "RATELIMIT_PASSWORD_RESET": "5 per minute; 20 per hour",
     "RATELIMIT_REGISTRATION": "10 per minute; 100 per hour",
-    "RATELIMIT_API": "120 per minute",
+    "API_RATE_LIMIT": "300/minute",
 }
 
 
