@@ -18,6 +18,7 @@ from flask import url_for
 
 from lanet.accounts.decorators import PROTECTED
 from lanet.agenda.models import AgendaItem
+from lanet.api.tokens import issue_token
 from lanet.attendance.models import Attendance
 from lanet.extensions import db as _db
 from lanet.mail.service import queue_message
@@ -166,6 +167,9 @@ MATRIX: tuple[Row, ...] = (
     _staff_row("api_attendance.totals"),
     _country_row("api_attendance.totals"),
     _staff_row("api_attendance.annual_report", year="year"),
+    Row("api_account.list_tokens", ANY_USER),
+    _staff_row("api_account.issue", "POST"),
+    _staff_row("api_account.revoke", "DELETE", token_id="api_token_id"),
 )
 # API pages that are documentation, not data.
 API_DOCUMENTS = {"api.docs", "api.swagger_asset", "api-docs.openapi_json"}
@@ -226,7 +230,9 @@ def _build_world() -> dict[str, Any]:
         FP_OTHER: create_user("focal_point", country="BR"),
     }
     target = users[FP_OTHER]
+    api_token, _plain = issue_token(create_user(None).id, "matrix token")
     return {
+        "api_token_id": api_token.id,
         "users": users,
         "event_slug": event.slug,
         "country": "AR",

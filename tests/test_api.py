@@ -254,3 +254,47 @@ def test_rate_limit_answers_429_problem_with_retry_after(db, service_env, tmp_pa
         assert int(response.headers["Retry-After"]) >= 1
     finally:
         process.stop()
+
+
+def test_staff_issue_list_and_revoke_tokens_through_the_api(client, make_user, bearer):
+    staff = bearer(make_user("staff"))
+    focal_user = make_user("focal_point", country="AR")
+    issued = client.post(
+        "/api/v1/tokens",
+        json={"email": focal_user.email.upper(), "name": "ministry sync"},
+        headers=staff,
+    )
+    assert issued.status_code == 201, issued.get_json()
+    body = issued.get_json()
+    assert body["user_email"] == focal_user.email and body["token"].startswith("lanet_")
+    focal = {"Authorization": f"Bearer {body['token']}"}
+    assert client.get("/api/v1/me", headers=focal).get_json()["token_name"] == "ministry sync"
+
+    # the focal point sees only their own tokens and may not issue or revoke others'
+    own = client.get("/api/v1/tokens", headers=focal).get_json()
+    assert [t["id"] for t in own["items"]] == [body["id"]] and "token" not in own["items"][0]
+    assert client.get("/api/v1/tokens", headers=staff).get_json()["total"] == 2
+    refused = client.post("/api/v1/tokens", json={"email": "x@y.org", "name": "x"}, headers=focal)
+    assert refused.status_code == 403
+    staff_token_id = [
+        t["id"]
+        for t in client.get("/api/v1/tokens", headers=staff).get_json()["items"]
+        if t["id"] != body["id"]
+    ][0]
+    assert client.delete(f"/api/v1/tokens/{staff_token_id}", headers=focal).status_code == 403
+
+    assert (
+        client.post(
+            "/api/v1/tokens", json={"email": "nobody@example.org", "name": "x"}, headers=staff
+        ).status_code
+        == 404
+    )
+    blank = client.post(
+        "/api/v1/tokens", json={"email": focal_user.email, "name": " "}, headers=staff
+    )
+    assert blank.status_code == 422 and blank.get_json()["invalid_params"][0]["name"] == "name"
+
+    revoked = client.delete(f"/api/v1/tokens/{body['id']}", headers=focal)
+    assert revoked.status_code == 200 and revoked.get_json()["revoked_at"]
+    assert client.get("/api/v1/me", headers=focal).status_code == 401
+    assert client.delete("/api/v1/tokens/999999", headers=staff).status_code == 404

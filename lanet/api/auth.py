@@ -100,3 +100,17 @@ def event_permission(action: Action) -> Callable[[Callable[..., Any]], Callable[
 
 def current_event():
     return g.api_event
+
+
+def permission(action: Action) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Like event_permission, for actions that apply to no event (staff operations)."""
+
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            require(action)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
