@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -110,6 +111,22 @@ def test_session_cookies_are_secure_behind_https(database_url, app):
     assert https.config["REMEMBER_COOKIE_SECURE"] is True
     assert https.config["SESSION_COOKIE_HTTPONLY"] is True
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+    with https.app_context():
+        response = https.test_client().get("/login")
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+    assert "Strict-Transport-Security" not in app.test_client().get("/login").headers
+
+
+def test_reset_links_are_not_cached_nor_sent_as_referer(client, db, make_user):
+    user = make_user("staff")
+    service.request_password_reset(user.email)
+    from lanet.mail.models import OutboxMessage
+
+    url = db.session.scalar(_db.select(OutboxMessage)).context["reset_url"]
+    response = client.get(urlsplit(url).path)
+    assert response.status_code == 200
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["Cache-Control"] == "no-store"
 
 
 def test_link_tokens_are_256_bits_and_only_their_digest_is_kept(app, db, make_user):

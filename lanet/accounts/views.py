@@ -119,6 +119,18 @@ def forgot_password():
     return render_template("accounts/forgot.html", form=form), status
 
 
+@bp.after_request
+def _private(response: Response) -> Response:
+    """Sign-in and link pages: never cached, and the link's token never leaves in a Referer."""
+    if request.endpoint in PRIVATE_PAGES:
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+PRIVATE_PAGES = {"accounts.login", "accounts.forgot_password", "accounts.reset_password"}
+
+
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
 @limiter.limit(password_reset_limit, methods=["POST"])
 def reset_password(token: str):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask, Response, request, url_for
+from flask import Flask, Response, current_app, request, url_for
 from flask_babel import format_date, format_datetime, format_time
 
 from lanet.core.i18n import current_language
@@ -56,6 +56,9 @@ def security_headers(response: Response) -> Response:
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")
+    if current_app.config.get("BASE_URL", "").startswith("https://"):
+        # Served over https: browsers must never fall back to plain http (cookies, tokens).
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     return response
 
 
