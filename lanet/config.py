@@ -39,15 +39,24 @@ def _sqlalchemy_url(instance: Path) -> str:
 def _broker(instance: Path) -> tuple[str, dict]:
     redis_url = os.environ.get("REDIS_URL")
     if redis_url:
-        return redis_url, {"visibility_timeout": 3600}
+        # While Redis is down, a publish fails at once (the outbox relay and the sweeps send
+        # again later) instead of holding a web request for kombu's default ~6 s of retries.
+        return redis_url, {
+            "visibility_timeout": 3600,
+            "max_retries": 1,
+            "interval_start": 0,
+            "interval_step": 0.2,
+            "interval_max": 0.5,
+        }
     folder = instance / "broker"
-    for sub in ("out", "processed"):
+    for sub in ("out", "processed", "control"):
         (folder / sub).mkdir(parents=True, exist_ok=True)
     # The filesystem transport needs no server; web, worker and beat share the folder.
     return "filesystem://", {
         "data_folder_in": str(folder / "out"),
         "data_folder_out": str(folder / "out"),
         "processed_folder": str(folder / "processed"),
+        "control_folder": str(folder / "control"),
         "store_processed": False,
     }
 
@@ -88,6 +97,9 @@ def load() -> dict:
         "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL") or "memory://",
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Redis down: limits fall back to each process's memory instead of failing requests.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
         "CELERY": {
             "broker_url": broker_url,
             "broker_transport_options": transport_options,
