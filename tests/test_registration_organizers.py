@@ -334,3 +334,13 @@ def test_focal_point_cannot_nominate_for_another_country(
     sign_in(client, make_user("focal_point", country="PE"))
     assert client.get("/focal-point/nominations?country=AR").status_code == 403
     assert client.get("/focal-point/nominations?country=PE").status_code == 200
+
+
+def test_focal_points_and_organizers_find_their_pages(db, client, make_user, sign_in, make_event):
+    event = make_event()
+    sign_in(client, make_user("focal_point", country="PE"))
+    assert b'href="/focal-point/nominations"' in client.get("/events").data
+    sign_in(client, make_user("organizer", event=event))
+    page = client.get(f"/events/{event.slug}").data
+    assert f'href="/manage/events/{event.slug}/registrations"'.encode() in page
+    assert b'href="/focal-point/nominations"' not in page

@@ -45,7 +45,14 @@ def _labels() -> dict:
             "declined": _("Declined"),
         },
         "registration_is_open": service.registration_is_open,
+        "may_nominate": _may_nominate,
     }
+
+
+def _may_nominate() -> bool:
+    return bool(getattr(current_user, "is_authenticated", False)) and bool(
+        focal_point_countries(current_user)
+    )
 
 
 def _event_or_404(slug: str):
