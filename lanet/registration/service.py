@@ -792,6 +792,8 @@ def _cancel(registration: Registration, *, actor: str | None, user_id: int | Non
         raise RegistrationError(str(_l("This registration is already cancelled.")))
     try:
         had_seat = _end(registration, RegistrationStatus.cancelled)
+        if had_seat is None:
+            raise RegistrationError(str(_l("This registration is already cancelled.")))
         registration.cancelled_at = utcnow()
         audit.record(
             "registration.cancelled",
@@ -812,11 +814,24 @@ def _cancel(registration: Registration, *, actor: str | None, user_id: int | Non
     return registration
 
 
-def _end(registration: Registration, status: str) -> bool:
-    """Moves to a final status, giving back the seat it held; True when it held one."""
+_FINAL = (RegistrationStatus.cancelled, RegistrationStatus.declined)
+
+
+def _lock_and_refresh(registration: Registration) -> None:
+    """Takes the event lock, then rereads the registration: a simultaneous cancel, offer
+    expiry or acceptance that committed meanwhile is seen, and never counted twice."""
+    _lock_event(registration.event_id)
+    db.session.refresh(registration)
+
+
+def _end(registration: Registration, status: str) -> bool | None:
+    """Moves to a final status, giving back the seat it held; True when it held one, None
+    when the registration had already ended."""
+    _lock_and_refresh(registration)
+    if registration.status in _FINAL:
+        return None
     had_seat = holds_seat(registration)
     if had_seat:
-        _lock_event(registration.event_id)
         _release_seat(registration.event_id, registration.seat_country_code)
     registration.status = status
     registration.seat_country_code = None
@@ -833,6 +848,7 @@ def approve(registration_ids: Iterable[int], user_id: int | None) -> dict[str, i
     counts = {"confirmed": 0, "waitlisted": 0, "skipped": 0}
     try:
         for registration in _registrations(registration_ids):
+            _lock_and_refresh(registration)
             if registration.status != RegistrationStatus.pending:
                 counts["skipped"] += 1
                 continue
@@ -866,6 +882,8 @@ def decline(registration_ids: Iterable[int], reason: str, user_id: int | None) -
             if registration.status in (RegistrationStatus.cancelled, RegistrationStatus.declined):
                 continue
             had_seat = _end(registration, RegistrationStatus.declined)
+            if had_seat is None:
+                continue
             registration.decline_reason = reason[:2000]
             audit.record(
                 "registration.declined",
@@ -964,11 +982,16 @@ def accept_offer(token: str, now: datetime | None = None) -> Registration:
     """The waitlisted participant takes the seat offered to them."""
     now = now or utcnow()
     registration = _registration_by_token(token)
-    if registration.status != RegistrationStatus.waitlisted or not registration.offer_expires_at:
-        raise RegistrationError(str(_l("There is no seat offer to accept.")))
-    if registration.offer_expires_at < now:
-        raise RegistrationError(str(_l("This offer has expired.")))
     try:
+        # Under the event lock: the offer cannot expire (and its seat pass on) meanwhile.
+        _lock_and_refresh(registration)
+        if (
+            registration.status != RegistrationStatus.waitlisted
+            or not registration.offer_expires_at
+        ):
+            raise RegistrationError(str(_l("There is no seat offer to accept.")))
+        if registration.offer_expires_at < now:
+            raise RegistrationError(str(_l("This offer has expired.")))
         registration.status = RegistrationStatus.confirmed
         registration.confirmed_at = now
         registration.offered_at = None
@@ -1004,10 +1027,18 @@ def expire_offers(now: datetime | None = None) -> list[int]:
                     Registration.offer_expires_at < now,
                 )
                 .order_by(Registration.event_id, Registration.id)
-                .with_for_update(skip_locked=True)
             )
         )
         for registration in due:
+            # The event lock first, as everywhere, then the row as it is now.
+            _lock_and_refresh(registration)
+            still_due = (
+                registration.status == RegistrationStatus.waitlisted
+                and registration.offer_expires_at is not None
+                and registration.offer_expires_at < now
+            )
+            if not still_due:
+                continue
             _end(registration, RegistrationStatus.cancelled)
             registration.cancelled_at = now
             expired.append(registration.id)
