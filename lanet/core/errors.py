@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError, PendingRollbackError
 from werkzeug.exceptions import HTTPException
 
 from lanet.extensions import db
@@ -67,9 +69,30 @@ def handle_unexpected(error: Exception):
     )
 
 
+def release_session(_error: BaseException | None = None) -> None:
+    """Ends the request's session even when the database dropped its connection meanwhile.
+
+    After a PostgreSQL restart, the rollback at the end of a request that had already
+    answered fails on the dead connection; Flask-SQLAlchemy's own teardown would turn that
+    finished response into a 500. The dead connection is invalidated instead, and the pool
+    opens a new one for the next request.
+    """
+    try:
+        db.session.remove()
+    except DBAPIError:
+        with contextlib.suppress(DBAPIError):
+            db.session().invalidate()
+        db.session.registry.clear()
+
+
 def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(OperationalError, handle_database_unavailable)
     app.register_error_handler(DBAPIError, handle_database_unavailable)
+    # A session left unusable by a dropped connection is the same outage, not a bug.
+    app.register_error_handler(PendingRollbackError, handle_database_unavailable)
+    # Registered after Flask-SQLAlchemy's teardown, so it runs before it (teardowns run last
+    # registered first) and leaves it an empty session.
+    app.teardown_appcontext(release_session)
     if not app.config.get("TESTING"):
         app.register_error_handler(Exception, handle_unexpected)
