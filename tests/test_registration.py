@@ -412,3 +412,22 @@ def test_event_page_offers_registration_only_while_open(db, client, make_event):
     assert f'href="/events/{open_event.slug}/register"'.encode() in page.data
     page = client.get(f"/events/{closed.slug}?lang=en")
     assert b"/register" not in page.data
+
+
+def test_offer_and_reminder_periods_are_configurable(app, db, client, make_event, applicant):
+    event = make_event(capacity=1, start=(utcnow() + timedelta(days=6)).date())
+    first, second = applicant(), applicant()
+    _register(client, event, first)
+    _register(client, event, second)
+    app.config["REGISTRATION_OFFER_HOURS"] = 6
+    app.config["REGISTRATION_REMINDER_DAYS"] = 7
+    try:
+        service.cancel_registration(_reg(db, first["email"]).manage_token)
+        service.promote_waiting_list(event.id)
+        offered = _reg(db, second["email"])
+        assert timedelta(hours=5) < offered.offer_expires_at - utcnow() <= timedelta(hours=6)
+        service.accept_offer(offered.manage_token)
+        assert service.send_event_reminders() == 1  # 6 days ahead, within the 7 configured
+    finally:
+        app.config.pop("REGISTRATION_OFFER_HOURS")
+        app.config.pop("REGISTRATION_REMINDER_DAYS")

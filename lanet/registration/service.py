@@ -609,7 +609,7 @@ def _register(
     verdict = None if locked else _naive_check(event, applicant.country_code)
     try:
         person, returning = _person_for(applicant)
-        if _already_registered(person.id, event.id):
+        if returning and _already_registered(person.id, event.id):
             raise AlreadyRegistered(
                 str(
                     _l(
@@ -919,8 +919,17 @@ def _registrations(ids: Iterable[int]) -> list[Registration]:
 # --- The waiting list ------------------------------------------------------------------------
 
 
+def _setting(name: str, default: int) -> int:
+    """From the app config, else the environment (REGISTRATION_OFFER_HOURS=24), else default."""
+    value = current_app.config.get(name) or os.environ.get(name)
+    try:
+        return int(value) if value else default
+    except ValueError:
+        return default
+
+
 def offer_hours() -> int:
-    return int(current_app.config.get("REGISTRATION_OFFER_HOURS", DEFAULT_OFFER_HOURS))
+    return _setting("REGISTRATION_OFFER_HOURS", DEFAULT_OFFER_HOURS)
 
 
 def promote_waiting_list(event_id: int, now: datetime | None = None) -> list[int]:
@@ -1523,7 +1532,7 @@ def nominations_for_country(country_code: str) -> list[Invitation]:
 
 
 def reminder_days() -> int:
-    return int(current_app.config.get("REGISTRATION_REMINDER_DAYS", DEFAULT_REMINDER_DAYS))
+    return _setting("REGISTRATION_REMINDER_DAYS", DEFAULT_REMINDER_DAYS)
 
 
 def send_event_reminders(now: datetime | None = None) -> int:
