@@ -13,6 +13,7 @@ from lanet.accounts.models import AuditEntry, User, UserToken
 from lanet.accounts.passwords import hash_password, verify_password
 from lanet.core.types import utcnow
 from lanet.mail.models import OutboxMessage
+from lanet.network.models import Person
 from tests.fixtures.accounts import TEST_PASSWORD, ensure_country, new_event
 
 
@@ -432,3 +433,37 @@ def test_invitation_email_renders(client, db, make_user):
     rendered = render(message.template, message.language, message.context, message.recipient_name)
     assert rendered.subject == "Sua conta no LANET"
     assert message.context["set_password_url"] in rendered.text
+
+
+JUNK = ["", " ", "abc", "-1", "99999999999999999999", "<script>", "\x00", "é" * 300]
+
+
+@pytest.mark.parametrize("junk", JUNK)
+def test_junk_in_every_accounts_form_gets_an_answer_not_a_crash(client, db, make_user, login, junk):
+    staff = make_user("staff")
+    target = make_user("focal_point", country="AR")
+    login(client, staff)
+    users_before = _count(db, User)
+    posts = [
+        ("/staff/users", {"email": junk, "role": junk, "event_id": junk, "country_code": junk}),
+        (f"/staff/users/{target.id}", {"role": junk, "event_id": junk, "country_code": junk}),
+        (f"/staff/people/{target.person_id}/erase", {"confirm": junk}),
+        ("/password/forgot", {"email": junk}),
+        ("/password/reset/" + (junk.strip() or "x"), {"password": junk, "confirm": junk}),
+        ("/login", {"email": junk, "password": junk}),
+    ]
+    for path, data in posts:
+        response = client.post(path, data=data)
+        assert response.status_code < 500, (path, junk)
+        login(client, staff)
+    for path in ("/staff/audit", "/staff/people"):
+        query = {"object_type": junk, "event_id": junk, "user_id": junk, "page": junk, "q": junk}
+        assert client.get(path, query_string=query).status_code == 200
+    for path in ("/staff/users/{}", "/staff/people/{}/export", "/staff/people/{}/erase"):
+        for number in ("0", "2147483648", "99999999999999999999"):
+            assert client.get(path.format(number)).status_code == 404
+    assert _count(db, User) == users_before
+    db.session.expire_all()
+    # A ticked box sends any non-empty value; only an empty answer must not erase.
+    if junk == "":
+        assert db.session.get(Person, target.person_id).erased_at is None

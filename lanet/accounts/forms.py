@@ -9,12 +9,16 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from lanet.accounts.passwords import MIN_LENGTH
 
+# Database ids are 32-bit on PostgreSQL; a larger number names nothing.
+MAX_ID = 2**31 - 1
+
 
 def _int_or_none(value: object) -> int | None:
     try:
-        return int(value) if value not in (None, "") else None
+        number = int(value) if value not in (None, "") else None
     except (TypeError, ValueError):
         return None
+    return number if number is not None and 0 < number <= MAX_ID else None
 
 
 class LoginForm(FlaskForm):

@@ -212,7 +212,7 @@ def _check_role(spec: RoleSpec) -> RoleSpec:
     if spec.role not in set(RoleName):
         raise AccountError(_("Choose a role."), field="role")
     if spec.role == RoleName.organizer:
-        if spec.event_id is None or db.session.get(Event, spec.event_id) is None:
+        if not 0 < (spec.event_id or 0) < 2**31 or db.session.get(Event, spec.event_id) is None:
             raise AccountError(_("Choose the event this organizer manages."), field="event_id")
         return RoleSpec(spec.role, event_id=spec.event_id)
     if spec.role == RoleName.focal_point:

@@ -19,10 +19,12 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
+from werkzeug.routing import IntegerConverter
 
 from lanet.accounts import queries, service
 from lanet.accounts.decorators import permission_required
 from lanet.accounts.forms import (
+    MAX_ID,
     ConfirmForm,
     EraseForm,
     ForgotPasswordForm,
@@ -48,6 +50,17 @@ from lanet.network.models import Person
 bp = Blueprint("accounts", __name__)
 
 
+@bp.record_once  # first of the blueprint's deferred functions: before any rule uses <id:…>
+def _register_id_converter(state) -> None:
+    # Row ids fit 32 bits: a longer number is a page that does not exist, not a database error.
+    state.app.url_map.converters.setdefault("id", IdConverter)
+
+
+class IdConverter(IntegerConverter):
+    def __init__(self, url_map, *args, **kwargs) -> None:
+        super().__init__(url_map, min=1, max=MAX_ID)
+
+
 def _safe_next(target: str | None) -> str | None:
     """Only a path on this site: never an open redirect to another host."""
     if not target:
@@ -62,7 +75,9 @@ def _safe_next(target: str | None) -> str | None:
 
 def _int_arg(name: str) -> int | None:
     value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
+    if not value.isascii() or not value.isdigit():
+        return None
+    return int(value) if 0 < int(value) <= MAX_ID else None
 
 
 # --- signing in and out ----------------------------------------------------------------------
@@ -204,7 +219,7 @@ def _user_or_none(user_id: int) -> User | None:
     return db.session.get(User, user_id)
 
 
-@bp.route("/staff/users/<int:user_id>", methods=["GET", "POST"])
+@bp.route("/staff/users/<id:user_id>", methods=["GET", "POST"])
 @permission_required(Action.manage_users)
 def user_detail(user_id: int):
     user = _user_or_none(user_id) or abort(404)
@@ -224,7 +239,7 @@ def user_detail(user_id: int):
     ), status
 
 
-@bp.post("/staff/users/<int:user_id>/roles/<int:role_id>/revoke")
+@bp.post("/staff/users/<id:user_id>/roles/<id:role_id>/revoke")
 @permission_required(Action.manage_users)
 def revoke_role(user_id: int, role_id: int):
     user = _user_or_none(user_id) or abort(404)
@@ -244,7 +259,7 @@ def _is_last_staff_role(user: User, role_id: int) -> bool:
     return any(r.id == role_id and r.role == "staff" for r in user.roles)
 
 
-@bp.post("/staff/users/<int:user_id>/active")
+@bp.post("/staff/users/<id:user_id>/active")
 @permission_required(Action.manage_users)
 def toggle_active(user_id: int):
     user = _user_or_none(user_id) or abort(404)
@@ -273,7 +288,7 @@ def people():
     return render_template("staff/people.html", page=page, search=search)
 
 
-@bp.get("/staff/people/<int:person_id>/export")
+@bp.get("/staff/people/<id:person_id>/export")
 @permission_required(Action.manage_people, obj_from=lambda person_id: _person_or_none(person_id))
 def export_person(person_id: int):
     data = people_service.export_person(person_id)
@@ -288,7 +303,7 @@ def export_person(person_id: int):
     )
 
 
-@bp.route("/staff/people/<int:person_id>/erase", methods=["GET", "POST"])
+@bp.route("/staff/people/<id:person_id>/erase", methods=["GET", "POST"])
 @permission_required(Action.manage_people, obj_from=lambda person_id: _person_or_none(person_id))
 def erase_person(person_id: int):
     person = _person_or_none(person_id) or abort(404)
