@@ -240,7 +240,7 @@ def test_rate_limit_answers_429_problem_with_retry_after(db, service_env, tmp_pa
         **os.environ,
         **service_env,
         "RATELIMIT_ENABLED": "1",
-        "LANET_API_RATE_LIMIT": "3/minute",
+        "API_RATE_LIMIT": "3/minute",
         "LANET_INSTANCE": str(tmp_path),
     }
     process, base = start_gunicorn(env, tmp_path / "gunicorn.log", workers=1, threads=1)

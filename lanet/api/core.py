@@ -77,4 +77,4 @@ def configure(app: Flask) -> None:
         },
     )
     # Per token (or per address without one); Flask-Limiter's notation, e.g. "300/minute".
-    app.config.setdefault("API_RATE_LIMIT", os.environ.get("LANET_API_RATE_LIMIT", "300/minute"))
+    app.config.setdefault("API_RATE_LIMIT", os.environ.get("API_RATE_LIMIT", "300/minute"))
