@@ -148,6 +148,7 @@ MATRIX: tuple[Row, ...] = (
     _link_row("registration.accept", "POST"),
     _link_row("registration.cancel", "POST"),
     _link_row("registration.change", "POST"),
+    _link_row("attendance.own_badge"),
     # the JSON API
     Row("api_account.me", ANY_USER),
     Row("api_events.list_events", PUBLIC),
