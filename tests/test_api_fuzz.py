@@ -26,7 +26,7 @@ from tests.fixtures.api import bearer_headers, create_api_event
 
 # Generated requests per operation, per mode and per caller; CI may raise it.
 NEGATIVE = GenerationMode.NEGATIVE
-MAX_EXAMPLES = int(os.environ.get("LANET_FUZZ_EXAMPLES", "10"))
+MAX_EXAMPLES = int(os.environ.get("LANET_FUZZ_EXAMPLES", "6"))
 
 
 @pytest.fixture()
