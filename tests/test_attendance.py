@@ -261,3 +261,8 @@ def test_totals_by_reads_the_stored_rows(world):
     compile_totals()
     rows = totals_by("country", 2014)
     assert [(r.key, r.people) for r in rows] == [("AR", 2), ("BR", 2)]
+
+
+def test_compiling_with_no_attendance_stores_no_totals(world):
+    compile_totals()
+    assert _all_totals() == set()

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import case, distinct, func, select
+from sqlalchemy import case, distinct, func, literal_column, select
 from sqlalchemy.exc import IntegrityError
 
 from lanet.accounts.models import User
@@ -68,6 +68,8 @@ class Summary:
 
 def _event_rows(event_id: int) -> list[CountryRow]:
     """One event's attendees by country, grouped in the database."""
+    # One expression object in SELECT and GROUP BY: PostgreSQL must see them as the same.
+    country = func.coalesce(Person.country_code, literal_column("''"))
     participant = func.count(
         distinct(case((Registration.role.in_(PARTICIPANT_ROLES), Registration.person_id)))
     )
@@ -76,7 +78,7 @@ def _event_rows(event_id: int) -> list[CountryRow]:
     )
     rows = db.session.execute(
         select(
-            func.coalesce(Person.country_code, ""),
+            country,
             participant,
             instructor,
             func.count(distinct(Registration.person_id)),
@@ -86,7 +88,7 @@ def _event_rows(event_id: int) -> list[CountryRow]:
         .join(Registration, Attendance.registration_id == Registration.id)
         .join(Person, Registration.person_id == Person.id)
         .where(Registration.event_id == event_id)
-        .group_by(func.coalesce(Person.country_code, ""))
+        .group_by(country)
     ).all()
     return sorted((CountryRow(*row) for row in rows), key=lambda r: (-r.people, r.code))
 

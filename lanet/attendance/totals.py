@@ -237,7 +237,11 @@ def _person_dimension_totals(connection: Connection, at) -> None:
             _insert_totals(connection, query)
     year = TotalDimension.year.value
     _insert_totals(connection, _person_totals_query(year, person_year, person_year.c.year, at))
-    everyone = _person_totals_query(year, person_all, literal("all"), at).group_by(None)
+    everyone = (
+        _person_totals_query(year, person_all, literal("all"), at)
+        .group_by(None)
+        .having(func.count() > 0)  # no attendance at all: no row, rather than one of NULLs
+    )
     _insert_totals(connection, everyone)
 
 
