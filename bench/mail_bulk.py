@@ -8,7 +8,6 @@ same run. Goal (a later issue): outbox rate >= 50% of the plain loop.
 from __future__ import annotations
 
 import argparse
-import email.policy
 import os
 import smtplib
 import subprocess
@@ -54,9 +53,7 @@ def run_sink(port: int, log: str) -> None:
 
 def start_sink(log: Path) -> tuple[subprocess.Popen, int]:
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, __file__, "--sink", str(port), str(log)], cwd=ROOT
-    )
+    process = subprocess.Popen([sys.executable, __file__, "--sink", str(port), str(log)], cwd=ROOT)
     wait_for_port(port, timeout=20)
     return process, port
 
@@ -102,8 +99,8 @@ def prebuilt(count: int) -> list[tuple[str, bytes]]:
     rows = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
     built = []
     for row in rows:
-        message = compose.build(row, "LANET <no-reply@lanet.local>")
-        built.append((row.recipient_email, message.as_bytes(policy=email.policy.SMTP)))
+        message = compose.outgoing(row, "LANET <no-reply@lanet.local>")
+        built.append((message.recipient, message.content))
     db.session.rollback()
     empty_outbox()
     return built

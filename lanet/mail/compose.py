@@ -3,11 +3,21 @@ Network's layout, and an iMIP calendar part (RFC 6047) when the message carries 
 
 from __future__ import annotations
 
+import email
+import email.policy
 import re
 from dataclasses import dataclass
+from email import encoders
+from email.charset import QP, Charset
+from email.header import Header
 from email.headerregistry import Address
-from email.message import EmailMessage
-from email.utils import format_datetime
+from email.message import EmailMessage, Message
+from email.mime.base import MIMEBase
+from email.mime.multipart import MIMEMultipart
+from email.mime.nonmultipart import MIMENonMultipart
+from email.mime.text import MIMEText
+from email.policy import compat32
+from email.utils import format_datetime, formataddr, parseaddr
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, render_template
@@ -16,7 +26,10 @@ from flask_babel import force_locale
 from lanet.core.types import utcnow
 from lanet.mail.models import OutboxMessage
 
-NETWORK_NAME = "Latin American Network for Genocide and Mass Atrocity Prevention"
+WIRE = compat32.clone(linesep="\r\n")
+# Quoted-printable keeps the Spanish and Portuguese text readable in the raw message.
+_UTF8_QP = Charset("utf-8")
+_UTF8_QP.body_encoding = QP
 
 
 class InvalidMessage(ValueError):
@@ -58,49 +71,105 @@ def recipient_address(email: str, name: str | None) -> Address:
     return Address(display_name=name or "", addr_spec=valid.normalized)
 
 
+@dataclass(frozen=True)
+class Outgoing:
+    """A message ready for the wire: the envelope recipient and the bytes (CRLF)."""
+
+    recipient: str
+    content: bytes
+
+
+def outgoing(message: OutboxMessage, sender: str) -> Outgoing:
+    """What delivery sends for one outbox row."""
+    assembled = _assemble(message, sender)
+    return Outgoing(recipient=parseaddr(assembled["To"])[1], content=as_bytes(assembled))
+
+
 def build(message: OutboxMessage, sender: str) -> EmailMessage:
-    """The complete email, with the outbox row's stable Message-ID."""
+    """The email as its recipient reads it (parsed back from the bytes that are sent)."""
+    return email.message_from_bytes(outgoing(message, sender).content, policy=email.policy.default)
+
+
+def _assemble(message: OutboxMessage, sender: str) -> Message:
+    """The complete email, with the outbox row's stable Message-ID.
+
+    Built with the `email.mime` classes and the compat32 policy: the modern `EmailMessage`
+    API parses every header it is given, which made building three times slower, and bulk
+    sends build thousands of messages.
+    """
     to = recipient_address(message.recipient_email, message.recipient_name)
     rendered = render(message.template, message.language, message.context or {}, to.display_name)
-    email = EmailMessage()
-    email["Subject"] = rendered.subject
-    email["From"] = sender
-    email["To"] = to
-    email["Date"] = format_datetime(utcnow())
-    email["Message-ID"] = message.message_id
-    # Vacation responders must not answer LANET's notifications (RFC 3834).
-    email["Auto-Submitted"] = "auto-generated"
-    email.set_content(rendered.text)
-    email.add_alternative(rendered.html, subtype="html")
+    body = MIMEMultipart("alternative")
+    body.attach(_text(rendered.text, "plain"))
+    body.attach(_text(rendered.html, "html"))
     if message.calendar_ics:
-        _add_calendar(email, message.calendar_ics, message.calendar_method or "REQUEST")
-    # After the body: making the message multipart moves Content-* headers into the first part.
-    email["Content-Language"] = message.language
-    for attachment in message.attachments:
-        maintype, _, subtype = attachment.content_type.partition("/")
-        email.add_attachment(
-            attachment.content,
-            maintype=maintype,
-            subtype=subtype or "octet-stream",
-            filename=attachment.filename,
-        )
-    return email
+        body.attach(_calendar_part(message.calendar_ics, message.calendar_method or "REQUEST"))
+    root = body
+    if message.calendar_ics or message.attachments:
+        root = MIMEMultipart("mixed")
+        root.attach(body)
+        if message.calendar_ics:
+            # The same calendar as a file: Gmail and Apple Mail offer it from here.
+            root.attach(
+                _attachment(
+                    message.calendar_ics,
+                    "application/ics",
+                    "invite.ics",
+                    method=message.calendar_method or "REQUEST",
+                )
+            )
+        for attachment in message.attachments:
+            root.attach(
+                _attachment(attachment.content, attachment.content_type, attachment.filename)
+            )
+    root["Subject"] = _header(rendered.subject)
+    root["From"] = _address(*parseaddr(sender))
+    root["To"] = _address(to.display_name, to.addr_spec)
+    root["Date"] = format_datetime(utcnow())
+    root["Message-ID"] = message.message_id
+    root["Content-Language"] = message.language
+    # Vacation responders must not answer LANET's notifications (RFC 3834).
+    root["Auto-Submitted"] = "auto-generated"
+    return root
 
 
-def _add_calendar(email: EmailMessage, ics: bytes, method: str) -> None:
-    """multipart/mixed[multipart/alternative[plain, html, text/calendar; method=...],
-    invite.ics]: Outlook reads the inline part, Gmail and Apple Mail also want the file."""
-    email.add_alternative(
-        ics,
-        maintype="text",
-        subtype="calendar",
-        cte="7bit" if ics.isascii() else "base64",
-        params={"method": method, "charset": "UTF-8"},
-    )
-    email.add_attachment(
-        ics,
-        maintype="application",
-        subtype="ics",
-        filename="invite.ics",
-        params={"method": method},
-    )
+def as_bytes(assembled: Message) -> bytes:
+    """The message as it goes on the wire (CRLF line ends)."""
+    return assembled.as_bytes(policy=WIRE)
+
+
+def _text(content: str, subtype: str) -> MIMEText:
+    return MIMEText(content, subtype, _UTF8_QP)
+
+
+def _header(value: str) -> str | Header:
+    return value if value.isascii() else Header(value, "utf-8")
+
+
+def _address(name: str, address: str) -> str:
+    return formataddr((name, address), charset="utf-8")
+
+
+def _calendar_part(ics: bytes, method: str) -> MIMENonMultipart:
+    """text/calendar; method=REQUEST|CANCEL inside multipart/alternative (RFC 6047 iMIP):
+    the part Outlook reads."""
+    part = MIMENonMultipart("text", "calendar", method=method, charset="UTF-8")
+    if ics.isascii():
+        part.set_payload(ics.decode("ascii"))
+        part["Content-Transfer-Encoding"] = "7bit"
+    else:
+        part.set_payload(ics)
+        encoders.encode_base64(part)
+    return part
+
+
+def _attachment(content: bytes, content_type: str, filename: str, **params: str) -> MIMEBase:
+    maintype, _, subtype = content_type.partition("/")
+    part = MIMEBase(maintype or "application", subtype or "octet-stream", **params)
+    part.set_payload(content)
+    encoders.encode_base64(part)
+    if filename.isascii():
+        part.add_header("Content-Disposition", "attachment", filename=filename)
+    else:
+        part.add_header("Content-Disposition", "attachment", filename=("utf-8", "", filename))
+    return part

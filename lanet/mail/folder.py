@@ -8,7 +8,7 @@ import os
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.message import EmailMessage
+from email.message import EmailMessage, Message
 from pathlib import Path
 
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9._-]+\.eml$")
@@ -22,7 +22,13 @@ class StoredMail:
     sent: datetime
 
 
-def write_message(folder: str | os.PathLike, message: EmailMessage, name_hint: str) -> Path:
+def write_message(folder: str | os.PathLike, message: Message, name_hint: str) -> Path:
+    return write_raw(
+        folder, message.as_bytes(policy=message.policy.clone(linesep="\r\n")), name_hint
+    )
+
+
+def write_raw(folder: str | os.PathLike, content: bytes, name_hint: str) -> Path:
     """Writes atomically so that a reader never sees half a message."""
     path = Path(folder)
     path.mkdir(parents=True, exist_ok=True)
@@ -30,7 +36,7 @@ def write_message(folder: str | os.PathLike, message: EmailMessage, name_hint: s
     safe_hint = re.sub(r"[^A-Za-z0-9_-]+", "-", name_hint)[:60]
     target = path / f"{stamp}-{safe_hint}.eml"
     temporary = target.with_suffix(".tmp")
-    temporary.write_bytes(message.as_bytes(policy=email.policy.SMTP))
+    temporary.write_bytes(content)
     temporary.replace(target)
     return target
 

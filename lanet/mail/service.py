@@ -23,7 +23,6 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from email.message import EmailMessage
 from urllib.parse import urlparse
 
 import psycopg
@@ -321,7 +320,7 @@ def _count(report: DeliveryReport, outcome: OutboxStatus, answer: str) -> None:
         report.failed += 1
 
 
-def _build_batch(claims: list[Claim]) -> list[tuple[Claim, EmailMessage | str]]:
+def _build_batch(claims: list[Claim]) -> list[tuple[Claim, compose.Outgoing | str]]:
     """Renders the whole batch first, so the per-message commits reload nothing."""
     rows = {
         row.id: row
@@ -332,10 +331,10 @@ def _build_batch(claims: list[Claim]) -> list[tuple[Claim, EmailMessage | str]]:
         )
     }
     sender = current_app.config["MAIL_DEFAULT_SENDER"]
-    built: list[tuple[Claim, EmailMessage | str]] = []
+    built: list[tuple[Claim, compose.Outgoing | str]] = []
     for claim in claims:
         try:
-            built.append((claim, compose.build(rows[claim.id], sender)))
+            built.append((claim, compose.outgoing(rows[claim.id], sender)))
         except compose.InvalidMessage as error:
             built.append((claim, str(error)))
     db.session.rollback()

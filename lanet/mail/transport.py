@@ -6,16 +6,14 @@ Both transports deliver in two steps, `begin()` then `finish()`, so that the out
 
 from __future__ import annotations
 
-import email.policy
 import smtplib
 import socket
 import ssl
 from collections.abc import Mapping
-from email.message import EmailMessage
 from email.utils import parseaddr
 from typing import Protocol
 
-from lanet.mail import folder
+from lanet.mail import compose, folder
 
 # Connection-level trouble: the server may be back in a minute.
 _NETWORK_ERRORS = (OSError, smtplib.SMTPServerDisconnected, socket.timeout)
@@ -37,7 +35,7 @@ class DeliveryError(Exception):
 
 
 class Transport(Protocol):
-    def begin(self, message: EmailMessage) -> None: ...
+    def begin(self, message: compose.Outgoing) -> None: ...
 
     def finish(self) -> None: ...
 
@@ -116,11 +114,10 @@ class SmtpTransport:
             ) from error
         return smtp
 
-    def begin(self, message: EmailMessage) -> None:
+    def begin(self, message: compose.Outgoing) -> None:
         if self._smtp is None:
             self._smtp = self._connect()
-        recipient = parseaddr(str(message["To"]))[1]
-        content = message.as_bytes(policy=email.policy.SMTP)
+        recipient, content = message.recipient, message.content
         try:
             code, text = self._smtp.mail(self.sender)
             if code != 250:
@@ -184,16 +181,16 @@ class FolderTransport:
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self._pending: EmailMessage | None = None
+        self._pending: compose.Outgoing | None = None
 
-    def begin(self, message: EmailMessage) -> None:
+    def begin(self, message: compose.Outgoing) -> None:
         self._pending = message
 
     def finish(self) -> None:
         assert self._pending is not None
         message, self._pending = self._pending, None
         try:
-            folder.write_message(self.path, message, str(message["To"].addresses[0].username))
+            folder.write_raw(self.path, message.content, message.recipient.split("@")[0])
         except OSError as error:
             raise DeliveryError(
                 f"cannot write to {self.path}: {error}", temporary=True, connection=True
