@@ -242,6 +242,7 @@ NOMINATION_CSV = (
     "Juan,Flores,not-an-email,,,,\n"
     "Rosa,Quispe,rosa@example.org,,,pt\n"
     "Eva,Lima,eva@example.org,,,fr\n"
+    f"Ana,Silva,ana@example.org,,{'x' * 300},es\n"
 )
 
 
@@ -260,10 +261,10 @@ def test_nominations_csv_with_bad_rows_imports_nothing(db, client, make_user, si
     )
     assert response.status_code == 422
     body = response.get_data(as_text=True)
-    for row in (3, 4, 5, 6):
+    for row in (3, 4, 5, 6, 7):
         assert f"<td>{row}</td>" in body
     assert "<td>2</td>" not in body
-    assert "appears twice" in body and "Language must be" in body
+    assert "appears twice" in body and "Language must be" in body and "Too long: position" in body
     assert (_count(db, Person), _count(db, Invitation), _count(db, OutboxMessage)) == before
 
 
@@ -334,6 +335,7 @@ def test_focal_point_cannot_nominate_for_another_country(
     sign_in(client, make_user("focal_point", country="PE"))
     assert client.get("/focal-point/nominations?country=AR").status_code == 403
     assert client.get("/focal-point/nominations?country=PE").status_code == 200
+    assert client.get("/focal-point/nominations?country=Z%27Z").status_code == 404
 
 
 def test_focal_points_and_organizers_find_their_pages(db, client, make_user, sign_in, make_event):

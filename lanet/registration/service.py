@@ -508,11 +508,13 @@ def _format_deadline(moment: datetime, event: Event, language: str) -> str:
 def _confirmation_calendar(registration: Registration) -> bytes:
     """The calendar a confirmation would carry, built as if the seat were already taken."""
     status = registration.status
-    registration.status = RegistrationStatus.confirmed
-    try:
-        return personal_calendar_bytes(registration, registration.person.language, "REQUEST")
-    finally:
-        registration.status = status
+    # no_autoflush: the status set for the attendee's PARTSTAT must never reach the database.
+    with db.session.no_autoflush:
+        registration.status = RegistrationStatus.confirmed
+        try:
+            return personal_calendar_bytes(registration, registration.person.language, "REQUEST")
+        finally:
+            registration.status = status
 
 
 def _send(
@@ -1417,6 +1419,18 @@ def check_nominees(
             problems.append(str(_l("Not a valid email address: %(value)s", value=nominee.email)))
         if nominee.language not in LANGUAGES:
             problems.append(str(_l("Language must be es, pt or en.")))
+        too_long = [
+            label
+            for label, value, limit in (
+                ("first_name", nominee.first_name, 120),
+                ("last_name", nominee.last_name, 120),
+                ("position", nominee.position, 200),
+                ("institution", nominee.institution_name, 300),
+            )
+            if value and len(value.strip()) > limit
+        ]
+        if too_long:
+            problems.append(str(_l("Too long: %(columns)s", columns=", ".join(too_long))))
         if email:
             if email in seen:
                 problems.append(str(_l("This address appears twice in the file.")))

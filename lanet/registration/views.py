@@ -22,6 +22,7 @@ from lanet.accounts.decorators import permission_required
 from lanet.accounts.permissions import Action, can, focal_point_countries
 from lanet.core.i18n import current_language
 from lanet.extensions import csrf, db, limiter
+from lanet.network.models import Country
 from lanet.registration import forms, queries, service
 from lanet.registration.models import RegistrationStatus
 
@@ -517,7 +518,8 @@ def _nomination_country() -> str | None:
     chosen = (request.args.get("country") or "").strip().upper()
     countries = focal_point_countries(current_user)
     if chosen:
-        return chosen  # the permission check refuses a country that is not theirs
+        # Unknown codes do not exist; the permission check refuses a country not theirs.
+        return chosen if db.session.get(Country, chosen[:2]) and len(chosen) == 2 else None
     if countries:
         return sorted(countries)[0]
     return None
