@@ -13,6 +13,7 @@ from lanet.attendance import codes
 from lanet.attendance.models import Attendance, SummarySubscription
 from lanet.attendance.totals import compile_totals
 from lanet.extensions import db as _db
+from lanet.network.models import Person
 
 
 def _count() -> int:
@@ -229,3 +230,36 @@ def test_the_confirmation_email_carries_the_qr_code(app, world):
     registration.status = "cancelled"
     _db.session.commit()
     assert "data:image/png" not in render("registration_confirmed", "es", context, "Ana").html
+
+
+def test_the_annual_report_of_the_demo_data(app, seeded):
+    """The 2014 tables on the Network's real events, against counts made here from the rows."""
+    from collections import defaultdict
+
+    from lanet.attendance.report import annual_report
+    from lanet.events.models import Event
+    from lanet.registration.models import Registration
+
+    compile_totals()
+    with app.test_request_context("/?lang=en"):
+        seminars, lemkin, countries = annual_report(2014, "en")
+    events = _db.session.scalars(select(Event)).all()
+    held_2014 = [e for e in events if e.start_date.year == 2014 and e.status == "held"]
+    assert sum(1 for row in seminars.rows if row[0] == "Carried out") == len(held_2014)
+    assert len(lemkin.rows) == sum(1 for e in held_2014 if e.kind == "lemkin_seminar")
+
+    people_by_country: dict[str, set[int]] = defaultdict(set)
+    rows = _db.session.execute(
+        select(Registration.person_id, Registration.event_id).join(
+            Attendance, Attendance.registration_id == Registration.id
+        )
+    ).all()
+    year_of = {e.id: e.start_date.year for e in events}
+    everyone = set()
+    for person_id, event_id in rows:
+        if year_of[event_id] == 2014:
+            person = _db.session.get(Person, person_id)
+            people_by_country[person.country_code or ""].add(person_id)
+            everyone.add(person_id)
+    assert countries.footer[3] == len(everyone) > 0
+    assert sum(row[3] for row in countries.rows) == sum(len(s) for s in people_by_country.values())

@@ -286,5 +286,5 @@ def _escape(value: Cell) -> str:
 def report_years() -> list[int]:
     """Years with events, newest first: the report can be made for any of them."""
     year = extract("year", Event.start_date)
-    found = db.session.scalars(select(distinct(year)).order_by(year.desc())).all()
+    found = db.session.scalars(select(year).distinct().order_by(year.desc())).all()
     return [int(y) for y in found] or [date.today().year]
