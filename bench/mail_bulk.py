@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import smtplib
 import subprocess
 import sys
@@ -219,4 +220,6 @@ if __name__ == "__main__":
     if len(sys.argv) == 4 and sys.argv[1] == "--sink":
         run_sink(int(sys.argv[2]), sys.argv[3])
     else:
+        # The runner's timeout sends SIGTERM: still drop the database and stop the sink.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
         main()

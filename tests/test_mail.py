@@ -245,6 +245,21 @@ def test_a_temporary_refusal_retries_with_exponential_backoff(db, mail_to_sink, 
     assert len(mail_to_sink.wait_for(1)) == 1
 
 
+@pytest.mark.parametrize(
+    ("reply", "status"),
+    [("554 5.7.1 Rejected as spam", "failed"), ("452 4.3.1 Out of storage", "pending")],
+)
+def test_a_refusal_at_the_end_of_data_undoes_the_sent_mark(db, mail_to_sink, reply, status):
+    mail_to_sink.reply_to_data("ana@example.org", reply)
+    queue()
+    db.session.commit()
+    service.deliver_due()
+    [row] = rows()
+    assert (row.status, row.sent_at) == (status, None)
+    assert reply in row.last_error
+    assert mail_to_sink.messages == []
+
+
 def test_temporary_failures_stop_after_the_maximum_attempts(db, mail_to_sink, app, monkeypatch):
     monkeypatch.setitem(app.config, "MAIL_MAX_ATTEMPTS", 2)
     mail_to_sink.reply_to("busy@example.org", "421 4.7.0 Too busy")

@@ -294,14 +294,14 @@ def _record_failure(
     claim: Claim, answer: str, *, temporary: bool, status: OutboxStatus = OutboxStatus.sending
 ) -> OutboxStatus:
     retry = temporary and claim.attempts < setting("MAIL_MAX_ATTEMPTS")
-    values: dict = {"last_error": answer[:2000]}
+    values: dict = {"last_error": answer[:2000], "sent_at": None}
     if retry:
         values |= {
             "status": OutboxStatus.pending,
             "next_attempt_at": utcnow() + backoff(claim.attempts),
         }
     else:
-        values |= {"status": OutboxStatus.failed, "sent_at": None}
+        values |= {"status": OutboxStatus.failed}
     db.session.execute(
         update(OutboxMessage)
         .where(_held(claim, status))
