@@ -45,6 +45,10 @@ def _labels() -> dict:
             "registered": _("Registered"),
             "declined": _("Declined"),
         },
+        "REGISTRATION_ROLE_LABELS": {
+            **dict(forms.role_choices()),
+            "organizer": _("Organizer"),
+        },
         "registration_is_open": service.registration_is_open,
         "may_nominate": _may_nominate,
     }

@@ -119,3 +119,39 @@ def test_phone_registration_cancel_and_promotion(
     finally:
         context.close()
         worker.stop()
+
+
+def test_organizer_approves_in_bulk_and_exports(
+    db, make_event, make_user, live_server, page, artifacts
+):
+    from tests.fixtures.accounts import TEST_PASSWORD
+
+    event = make_event(capacity=2, quotas={"AR": 1}, requires_approval=True, slug="lemkin-approval")
+    for number, country in enumerate(["AR", "AR", "BR"]):
+        service.register(
+            event.id,
+            service.Applicant(
+                first_name="Persona",
+                last_name=f"Número {number}",
+                email=f"persona{number}@example.org",
+                country_code=country,
+                new_institution_name="Ministerio de Defensa",
+                consent=True,
+            ),
+        )
+    organizer = make_user("organizer", event=event, email="organizer@e2e.lanet.example")
+    page.goto(f"{live_server}/login?lang=en")
+    page.get_by_label("Email").fill(organizer.email)
+    page.get_by_label("Password").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"{live_server}/manage/events/{event.slug}/registrations?lang=en")
+    for checkbox in page.locator("input[name=registration]").all():
+        checkbox.check()
+    page.get_by_role("button", name="Approve selected").click()
+    assert "2 confirmed, 1 on the waiting list." in page.locator(".flash").inner_text()
+    statuses = page.locator("tr[data-registration] .status").all_inner_texts()
+    assert sorted(statuses) == ["Confirmed", "Confirmed", "Waiting list"]
+    page.screenshot(path=str(artifacts / "registration-organizer.png"), full_page=True)
+    with page.expect_download() as download:
+        page.get_by_role("link", name="XLSX").click()
+    assert download.value.suggested_filename == f"{event.slug}-registrations.xlsx"
