@@ -298,3 +298,17 @@ def test_staff_issue_list_and_revoke_tokens_through_the_api(client, make_user, b
     assert revoked.status_code == 200 and revoked.get_json()["revoked_at"]
     assert client.get("/api/v1/me", headers=focal).status_code == 401
     assert client.delete("/api/v1/tokens/999999", headers=staff).status_code == 404
+
+
+def test_numbers_beyond_the_database_integer_are_404_not_503(client, make_user, bearer):
+    """Found by schemathesis on PostgreSQL: /tokens/186897451811770568963784704 overflowed."""
+    staff = bearer(make_user("staff"))
+    for path in (
+        "/api/v1/tokens/186897451811770568963784704",
+        "/api/v1/events/x/check-ins/99999999999999999999",
+        "/api/v1/reports/99999999999",
+    ):
+        method = client.get if "reports" in path else client.delete
+        response = method(path, headers=staff)
+        assert response.status_code == 404, (path, response.status_code)
+        assert response.mimetype == PROBLEM

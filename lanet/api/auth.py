@@ -15,6 +15,7 @@ from lanet.api import tokens
 from lanet.api.problems import ApiProblem
 from lanet.api.schemas import unstorable
 
+_MAX_ID = 2**31 - 1
 # Declared on every protected operation in the OpenAPI document.
 BEARER = [{"bearerAuth": []}]
 SECURITY_SCHEME = {
@@ -32,6 +33,9 @@ def authenticate_request() -> None:
         if isinstance(value, str) and unstorable(value):
             # No event, token or registration can have such a name.
             raise ApiProblem(404, "Nothing has this name.")
+        if isinstance(value, int) and not 0 <= value <= _MAX_ID:
+            # Werkzeug's int converter takes any size; PostgreSQL's integer does not.
+            raise ApiProblem(404, "Nothing has this number.")
     presented = tokens.parse_authorization(request.headers.get("Authorization"))
     if presented is not None:
         found = tokens.authenticate(presented)
