@@ -266,3 +266,34 @@ def test_totals_by_reads_the_stored_rows(world):
 def test_compiling_with_no_attendance_stores_no_totals(world):
     compile_totals()
     assert _all_totals() == set()
+
+
+def _queued_compiles(app) -> int:
+    """Recompile tasks waiting in the broker's "reports" queue (filesystem or Redis)."""
+    with app.extensions["celery"].connection_for_write() as connection:
+        return connection.default_channel.queue_declare("reports", passive=False).message_count
+
+
+def test_a_check_in_asks_for_a_recompile_only_once_committed(app, world):
+    before = _queued_compiles(app)
+    code = codes.check_in_code(world.registrations[("ana", "e1")])
+    with pytest.raises(service.CheckInError):
+        service.check_in_by_code(world.e1.id, code, D(2015, 1, 1))
+    assert _queued_compiles(app) == before  # refused: nothing changed, nothing asked
+    service.check_in_by_code(world.e1.id, code, D(2014, 6, 2))
+    assert _queued_compiles(app) == before + 1
+    service.check_in_by_code(world.e1.id, code, D(2014, 6, 2))  # second scan: no change
+    assert _queued_compiles(app) == before + 1
+
+
+def test_a_queued_recompile_is_skipped_when_a_later_compile_already_ran(world):
+    from datetime import timedelta
+
+    from lanet.attendance.totals import compile_if_stale
+    from lanet.core.types import utcnow
+
+    _attend(world, "ana", "e1", D(2014, 6, 2))
+    asked = utcnow() - timedelta(seconds=5)
+    assert compile_if_stale(asked) is True  # nothing compiled yet
+    assert compile_if_stale(asked) is False  # the compile just made started after the request
+    assert compile_if_stale(utcnow()) is True
