@@ -240,3 +240,15 @@ def test_simultaneous_retries_with_one_key_make_one_registration(app, client, ap
     assert late.status_code == 201 and late.get_json() == created[0]
     _db.session.expire_all()
     assert count(Registration) == 1 and count(OutboxMessage) == 1
+
+
+def test_the_api_is_exempt_from_csrf_but_the_pages_are_not(app, client, api_event):
+    event = api_event("seminar", capacity=10)
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        response = client.post(f"/api/v1/events/{event.slug}/registrations", json=applicant())
+        assert response.status_code == 201
+        page = client.post("/login", data={"email": "a@b.org", "password": "x"})
+        assert page.status_code == 400  # the page still wants its CSRF token
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
