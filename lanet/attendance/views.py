@@ -58,6 +58,21 @@ def iso_date(value: str) -> str:
     return format_date_range(day, day)
 
 
+@bp.app_context_processor
+def _navigation() -> dict:
+    def attendance_nav() -> str | None:
+        """The totals a signed-in user may see: the Network's, or their country's."""
+        if not current_user.is_authenticated:
+            return None
+        if is_staff(current_user):
+            return url_for("attendance.dashboard")
+        if focal_point_countries(current_user):
+            return url_for("attendance.focal_point_totals")
+        return None
+
+    return {"attendance_nav": attendance_nav}
+
+
 def _event(slug: str, **_kwargs) -> Event | None:
     return db.session.scalar(select(Event).where(Event.slug == slug))
 

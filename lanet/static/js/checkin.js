@@ -145,6 +145,67 @@
     });
   });
 
+  // The phone's camera, where the browser can read QR codes itself (BarcodeDetector).
+  function setUpCamera() {
+    var button = document.getElementById("checkin-camera");
+    var video = document.getElementById("checkin-video");
+    if (!button || !video || !("BarcodeDetector" in window) || !navigator.mediaDevices) {
+      return;
+    }
+    var startLabel = button.textContent;
+    var detector = new window.BarcodeDetector({ formats: ["qr_code"] });
+    var stream = null;
+    var last = { code: "", at: 0 };
+
+    function stop() {
+      if (stream) {
+        stream.getTracks().forEach(function (track) { track.stop(); });
+      }
+      stream = null;
+      video.hidden = true;
+      button.textContent = startLabel;
+    }
+
+    function look() {
+      if (!stream) {
+        return;
+      }
+      detector.detect(video).then(function (found) {
+        var code = found.length ? found[0].rawValue : "";
+        // The same badge held in front of the camera is read many times a second.
+        if (code && (code !== last.code || Date.now() - last.at > 3000)) {
+          last = { code: code, at: Date.now() };
+          codeInput.value = code;
+          form.requestSubmit();
+        }
+      }).catch(function () {}).then(function () {
+        window.setTimeout(look, 250);
+      });
+    }
+
+    button.parentElement.hidden = false;
+    button.addEventListener("click", function () {
+      if (stream) {
+        stop();
+        return;
+      }
+      navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false })
+        .then(function (media) {
+          stream = media;
+          video.srcObject = media;
+          video.hidden = false;
+          button.textContent = button.dataset.labelStop;
+          return video.play();
+        })
+        .then(look)
+        .catch(function (error) {
+          stop();
+          show(String(error && error.message ? error.message : error), "error");
+        });
+    });
+  }
+
+  setUpCamera();
   window.addEventListener("online", flush);
   window.setInterval(flush, 10000);
   showPending();
