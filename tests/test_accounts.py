@@ -467,3 +467,17 @@ def test_junk_in_every_accounts_form_gets_an_answer_not_a_crash(client, db, make
     # A ticked box sends any non-empty value; only an empty answer must not erase.
     if junk == "":
         assert db.session.get(Person, target.person_id).erased_at is None
+
+
+def test_account_page_links_each_role_to_its_pages(client, db, make_user, login):
+    event = new_event("links-ev", country="AR")
+    organizer = make_user("organizer", event=event)
+    service.grant_role(organizer.id, service.RoleSpec("focal_point", country_code="AR"))
+    login(client, organizer)
+    html = client.get("/account?lang=en").get_data(as_text=True)
+    assert "/manage/events/links-ev/registrations" in html
+    assert "/focal-point/nominations?country=AR" in html
+    assert "Users and roles" not in html
+    assert client.get("/account").status_code == 200
+    client.post("/logout")
+    assert client.get("/account").status_code == 302

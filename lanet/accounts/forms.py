@@ -21,16 +21,28 @@ def _int_or_none(value: object) -> int | None:
     return number if number is not None and 0 < number <= MAX_ID else None
 
 
-class LoginForm(FlaskForm):
+class CleanForm(FlaskForm):
+    """Refuses NUL characters, which no name or address has and PostgreSQL cannot store."""
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for field in self:
+            if isinstance(field.data, str) and "\x00" in field.data:
+                field.errors = [*field.errors, _l("Remove the control characters.")]
+                valid = False
+        return valid
+
+
+class LoginForm(CleanForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(CleanForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
 
 
-class SetPasswordForm(FlaskForm):
+class SetPasswordForm(CleanForm):
     password = PasswordField(
         _l("New password"), validators=[DataRequired(), Length(min=MIN_LENGTH, max=1024)]
     )
@@ -48,7 +60,7 @@ def role_choices() -> list[tuple[str, str]]:
     ]
 
 
-class RoleForm(FlaskForm):
+class RoleForm(CleanForm):
     role = SelectField(_l("Role"), choices=role_choices(), validators=[DataRequired()])
     event_id = SelectField(_l("Event"), coerce=_int_or_none, validators=[Optional()])
     country_code = SelectField(_l("Country"), validators=[Optional()])
@@ -68,11 +80,11 @@ class InviteUserForm(RoleForm):
     )
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(CleanForm):
     """A button that changes something: only the CSRF token travels."""
 
 
-class EraseForm(FlaskForm):
+class EraseForm(CleanForm):
     confirm = BooleanField(
         _l("I understand that the personal data cannot be recovered."),
         validators=[DataRequired(message=_l("Tick the box to confirm."))],

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from flask import current_app, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from lanet.accounts.models import RoleName, UserRole
 from lanet.core.i18n import current_language
@@ -21,3 +23,32 @@ def role_label(role: UserRole) -> str:
     country = db.session.get(Country, role.country_code) if role.country_code else None
     name = country.name(current_language()) if country else role.country_code
     return _("Focal point of %(country)s", country=name)
+
+
+# Pages each role works on, by endpoint; an endpoint a deployment lacks is left out.
+_ORGANIZER_PAGES = (
+    ("registration.registrations", _l("Registrations")),
+    ("agenda.editor", _l("Agenda")),
+    ("registration.invitations", _l("Invitations")),
+    ("attendance.check_in", _l("Check-in")),
+)
+_FOCAL_POINT_PAGES = (
+    ("registration.nominations", _l("Nominations")),
+    ("attendance.focal_point_totals", _l("Country totals")),
+)
+
+
+def role_links(role: UserRole) -> list[tuple[str, str]]:
+    """(label, address) of the pages a role is for, shown on the account page."""
+    if role.role == RoleName.organizer and role.event_id:
+        event = db.session.get(Event, role.event_id)
+        pages, values = _ORGANIZER_PAGES, {"slug": event.slug if event else ""}
+    elif role.role == RoleName.focal_point:
+        pages, values = _FOCAL_POINT_PAGES, {"country": role.country_code}
+    else:
+        return []
+    return [
+        (str(label), url_for(endpoint, **values))
+        for endpoint, label in pages
+        if endpoint in current_app.view_functions and all(values.values())
+    ]

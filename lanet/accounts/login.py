@@ -48,13 +48,14 @@ def _configure(app: Flask) -> None:
 
 
 def init_app(app: Flask) -> None:
-    from lanet.accounts.labels import role_label
+    from lanet.accounts.labels import role_label, role_links
     from lanet.accounts.permissions import can
 
     _configure(app)
     # Templates ask the same permission layer as the views: `{% if can(current_user, "x") %}`.
     app.jinja_env.globals["can"] = can
     app.jinja_env.globals["role_label"] = role_label
+    app.jinja_env.globals["role_links"] = role_links
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = _l("Please sign in to see this page.")

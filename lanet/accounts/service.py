@@ -67,7 +67,10 @@ def normalize_email(email: str) -> str:
 
 
 def user_by_email(email: str) -> User | None:
-    return db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    email = (email or "").strip().lower()
+    if not email or "\x00" in email or len(email) > 254:
+        return None  # no account has such an address; the database need not be asked
+    return db.session.scalar(select(User).where(User.email == email))
 
 
 # --- signing in ------------------------------------------------------------------------------

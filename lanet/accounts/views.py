@@ -80,6 +80,11 @@ def _int_arg(name: str) -> int | None:
     return int(value) if 0 < int(value) <= MAX_ID else None
 
 
+def _text_arg(name: str, limit: int) -> str:
+    """A query-string filter, cut to its column's size and without NUL characters."""
+    return request.args.get(name, "").replace("\x00", "")[:limit]
+
+
 # --- signing in and out ----------------------------------------------------------------------
 
 
@@ -283,7 +288,7 @@ def _person_or_none(person_id: int) -> Person | None:
 @bp.get("/staff/people")
 @permission_required(Action.manage_people)
 def people():
-    search = request.args.get("q", "")[:200]
+    search = _text_arg("q", 200)
     page = queries.people_page(search, _int_arg("page") or 1)
     return render_template("staff/people.html", page=page, search=search)
 
@@ -323,7 +328,7 @@ def erase_person(person_id: int):
 @permission_required(Action.view_audit)
 def audit_log():
     filters = queries.AuditFilters(
-        object_type=request.args.get("object_type") or None,
+        object_type=_text_arg("object_type", 40) or None,
         event_id=_int_arg("event_id"),
         user_id=_int_arg("user_id"),
     )
