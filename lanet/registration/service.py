@@ -630,7 +630,9 @@ def _register(
         )
         if invitation is not None:
             registration.invitation_id = invitation.id
-            registration.nominated_by_id = _nominator_id(invitation)
+            # The nomination counts only for the person nominated, not for whoever uses the link.
+            if invitation.person_id in (None, person.id):
+                registration.nominated_by_id = _nominator_id(invitation)
             invitation.accepted_at = invitation.accepted_at or utcnow()
             invitation.person_id = invitation.person_id or person.id
         db.session.add(registration)
