@@ -166,6 +166,7 @@ def test_the_bench_ping_exists_only_when_enabled(app, client, monkeypatch):
 
     monkeypatch.setenv("LANET_BENCH_ENDPOINTS", "1")
     bench_app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    app.extensions["celery"].set_default()
     response = bench_app.test_client().get("/bench/ping")
     assert response.status_code == 200 and response.get_json() == {"ok": True}
 
@@ -204,6 +205,7 @@ def test_docker_compose_runs_one_worker_per_queue_one_beat_and_migrates_first():
 
 
 @pytest.mark.services
+@pytest.mark.slow
 def test_a_worker_logs_json_lines_with_the_request_id_of_the_web_request(
     app, db, service_env, tmp_path
 ):
@@ -229,3 +231,106 @@ def test_a_worker_logs_json_lines_with_the_request_id_of_the_web_request(
     task_lines = [p for p in parsed if p.get("task_name") == "lanet.worker_heartbeat"]
     assert task_lines, worker.output()[-2000:]
     assert all(p["request_id"] == "req-worker-drill" for p in task_lines)
+
+
+# --- the page cache of the public pages --------------------------------------------------------
+
+
+@pytest.fixture()
+def cached_app(app, db):
+    """A second app on the same database with the page cache on (the test app has it off)."""
+    from lanet import create_app
+
+    overrides = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+        "SECRET_KEY": "test-secret-key",
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "PAGE_CACHE_SECONDS": 60,
+    }
+    second = create_app(overrides)
+    # Building an app makes its Celery app the default one: give the test app's back.
+    app.extensions["celery"].set_default()
+    yield second
+    with second.app_context():
+        from lanet.extensions import db as second_db
+
+        second_db.session.remove()
+        second_db.engine.dispose()
+
+
+def _public_event(db, title: str = "Seminario regional"):
+    from datetime import date
+
+    from lanet.events.models import Event
+
+    event = Event(
+        slug="cache-seminar",
+        kind="national_seminar",
+        title=title,
+        status="planned",
+        timezone="America/Bogota",
+        start_date=date(2026, 3, 2),
+        end_date=date(2026, 3, 4),
+    )
+    db.session.add(event)
+    db.session.commit()
+    return event
+
+
+def test_the_event_list_is_served_from_the_cache_until_an_event_changes(cached_app, db):
+    event = _public_event(db)
+    client = cached_app.test_client()
+    first = client.get("/events", headers={"Accept-Language": "en"})
+    second = client.get("/events", headers={"Accept-Language": "en"})
+    assert first.status_code == second.status_code == 200
+    assert (first.headers["X-Page-Cache"], second.headers["X-Page-Cache"]) == ("miss", "hit")
+    assert second.data == first.data and b"Seminario regional" in second.data
+    # Every hit still gets the headers every page gets.
+    assert "Content-Security-Policy" in second.headers and "X-Request-ID" in second.headers
+    event.title = "Seminario regional (nueva sede)"
+    db.session.commit()
+    changed = client.get("/events", headers={"Accept-Language": "en"})
+    assert changed.headers["X-Page-Cache"] == "miss"
+    assert b"nueva sede" in changed.data
+
+
+def test_each_language_has_its_own_cached_page(cached_app, db):
+    _public_event(db)
+    client = cached_app.test_client()
+    english = client.get("/events", headers={"Accept-Language": "en"})
+    spanish = client.get("/events", headers={"Accept-Language": "es"})
+    assert spanish.headers["X-Page-Cache"] == "miss"
+    assert english.data != spanish.data
+    assert client.get("/events", headers={"Accept-Language": "es"}).data == spanish.data
+
+
+@pytest.mark.parametrize("session_key", ["_user_id", "_flashes"])
+def test_signed_in_users_and_pending_messages_always_get_a_fresh_page(cached_app, db, session_key):
+    _public_event(db)
+    client = cached_app.test_client()
+    client.get("/events")
+    with client.session_transaction() as session:
+        session[session_key] = "1" if session_key == "_user_id" else [("info", "Saved.")]
+    response = client.get("/events")
+    assert "X-Page-Cache" not in response.headers
+
+
+def test_the_page_cache_forgets_old_pages_and_keeps_a_bounded_number():
+    from lanet.core.pagecache import PageCache
+
+    cache = PageCache(seconds=0.05, max_entries=2)
+    cache.put("a", b"A", "text/html")
+    cache.put("b", b"B", "text/html")
+    assert cache.get("a").body == b"A"
+    cache.put("c", b"C", "text/html")  # "b" is the least recently used
+    assert cache.get("b") is None and cache.get("a") is not None
+    time.sleep(0.08)
+    assert cache.get("a") is None and cache.get("c") is None
+
+
+def test_the_test_app_has_no_page_cache(app, client, db):
+    _public_event(db)
+    assert "lanet_page_cache" not in app.extensions
+    assert "X-Page-Cache" not in client.get("/events").headers

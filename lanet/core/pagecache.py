@@ -1,0 +1,155 @@
+"""A short-lived cache of the public pages everyone reads: the event list and agenda pages.
+
+Rendering the event list takes tens of milliseconds of CPU; under a crowd (a seminar's
+announcement) that alone would cap a 2-core server at a few dozen pages a second. Each web
+process keeps the rendered page for `PAGE_CACHE_SECONDS` (10 by default), keyed by the
+address, the language and a version of the data read from the database on every request
+(one small query), so an edit to an event or a newly published agenda shows at once; only
+what the version does not cover (an institution renamed) may wait for the seconds to pass.
+
+Only anonymous visitors are served from the cache: a signed-in user, or a session holding a
+flashed message, always gets a fresh page. Pages that write to the session are never stored.
+Off in tests (TESTING) unless PAGE_CACHE_SECONDS is configured.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+
+from flask import Flask, Response, current_app, g, request, session
+from sqlalchemy import func, select
+
+from lanet.core.i18n import current_language
+from lanet.extensions import db
+
+MAX_ENTRIES = 512
+
+
+@dataclass(frozen=True)
+class Entry:
+    body: bytes
+    content_type: str
+    stored_at: float
+
+
+class PageCache:
+    """A small LRU with an age limit, one per process, safe across gunicorn threads."""
+
+    def __init__(self, seconds: float, max_entries: int = MAX_ENTRIES) -> None:
+        self.seconds = seconds
+        self.max_entries = max_entries
+        self._entries: OrderedDict[Hashable, Entry] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> Entry | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            if time.monotonic() - entry.stored_at > self.seconds:
+                del self._entries[key]
+                return None
+            self._entries.move_to_end(key)
+            return entry
+
+    def put(self, key: Hashable, body: bytes, content_type: str) -> None:
+        with self._lock:
+            self._entries[key] = Entry(body, content_type, time.monotonic())
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+def _events_version(_view_args: dict) -> Hashable:
+    from lanet.events.models import Event
+
+    return tuple(db.session.execute(select(func.count(Event.id), func.max(Event.updated_at))).one())
+
+
+def _agenda_version(view_args: dict) -> Hashable:
+    from lanet.events.models import Event
+
+    # Publishing an agenda raises the event's agenda_version (and touches updated_at).
+    row = db.session.execute(
+        select(Event.updated_at, Event.agenda_version).where(
+            Event.slug == view_args.get("slug", "")
+        )
+    ).one_or_none()
+    return tuple(row) if row else None
+
+
+# Endpoint → what its page depends on, read cheaply on every request.
+CACHED_PAGES: dict[str, Callable[[dict], Hashable]] = {
+    "core.home": _events_version,
+    "events.event_list": _events_version,
+    "agenda.public_agenda": _agenda_version,
+}
+
+
+def _anonymous() -> bool:
+    if request.cookies.get(current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")):
+        return False
+    return "_user_id" not in session and "_flashes" not in session
+
+
+def _cache() -> PageCache | None:
+    return current_app.extensions.get("lanet_page_cache")
+
+
+def serve_cached() -> Response | None:
+    cache = _cache()
+    version = CACHED_PAGES.get(request.endpoint or "")
+    if cache is None or version is None or request.method != "GET" or not _anonymous():
+        return None
+    key = (
+        request.endpoint,
+        request.full_path,
+        current_language(),
+        version(request.view_args or {}),
+    )
+    entry = cache.get(key)
+    if entry is None:
+        g.page_cache_key = key
+        return None
+    response = Response(entry.body, status=200, content_type=entry.content_type)
+    response.headers["X-Page-Cache"] = "hit"
+    return response
+
+
+def store(response: Response) -> Response:
+    key = g.pop("page_cache_key", None)
+    cache = _cache()
+    if (
+        key is not None
+        and cache is not None
+        and response.status_code == 200
+        and not response.direct_passthrough
+        and "Set-Cookie" not in response.headers
+        # A page that wrote to the session (a CSRF token, a language choice) is personal.
+        and not session.modified
+    ):
+        cache.put(key, response.get_data(), response.content_type)
+        response.headers["X-Page-Cache"] = "miss"
+    return response
+
+
+def init_app(app: Flask) -> None:
+    configured = app.config.get("PAGE_CACHE_SECONDS", os.environ.get("PAGE_CACHE_SECONDS"))
+    if configured is None:
+        seconds = 0.0 if app.config.get("TESTING") else 10.0
+    else:
+        seconds = float(configured)
+    if seconds <= 0:
+        return
+    app.extensions["lanet_page_cache"] = PageCache(seconds)
+    app.before_request(serve_cached)
+    app.after_request(store)
