@@ -62,3 +62,24 @@ def test_login_logout_and_password_reset(db, make_user, live_server, page, artif
     page.goto(f"{live_server}/staff/audit")
     page.screenshot(path=str(artifacts / "accounts-audit.png"), full_page=True)
     assert page.locator("code", has_text="password_set").count() == 1
+
+
+def test_staff_invite_a_focal_point_in_the_browser(db, make_user, live_server, page, artifacts):
+    from tests.fixtures.accounts import ensure_country
+
+    ensure_country("UY")
+    db.session.commit()
+    staff = make_user("staff", email="invites@e2e.lanet.example")
+    _sign_in(page, live_server, staff.email, TEST_PASSWORD)
+    page.wait_for_url(f"{live_server}/account")
+    page.goto(f"{live_server}/staff/users?lang=en")
+    page.get_by_label("Email").fill("focal.uy@example.org")
+    page.get_by_label("First name").fill("Lucía")
+    page.get_by_label("Last name").fill("Pereira")
+    page.locator("#role").select_option("focal_point")
+    page.locator("#country_code").select_option("UY")
+    page.get_by_role("button", name="Send the invitation").click()
+    assert page.locator(".flash").inner_text() == "Invitation sent to focal.uy@example.org."
+    row = page.locator("tr", has_text="focal.uy@example.org")
+    assert "Focal point of UY" in row.inner_text() and "Invited" in row.inner_text()
+    page.screenshot(path=str(artifacts / "accounts-users.png"), full_page=True)
