@@ -4,6 +4,7 @@ language, with the chart and the table attached; each summary sent once."""
 from __future__ import annotations
 
 import io
+import time
 from datetime import date
 
 import pytest
@@ -11,7 +12,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from lanet.attendance import codes, service, summaries
-from lanet.attendance.models import SummaryDispatch
+from lanet.attendance.models import AttendanceTotal, SummaryDispatch
 from lanet.mail import service as mail_service
 from lanet.mail.models import OutboxMessage
 from lanet.testing.processes import start_worker
@@ -29,6 +30,15 @@ def _subscribe(make_user, language: str, *frequencies: str):
     user = make_user("staff", language=language, first_name=f"Staff-{language}")
     summaries.set_subscriptions(user.id, set(frequencies))
     return user
+
+
+def _year_total(db, year: int) -> int | None:
+    db.session.rollback()  # a fresh snapshot: the worker commits in another process
+    return db.session.scalar(
+        select(AttendanceTotal.people).where(
+            AttendanceTotal.dimension == "year", AttendanceTotal.year == year
+        )
+    )
 
 
 def _attachments(message) -> dict[str, bytes]:
@@ -103,13 +113,19 @@ def test_no_subscriber_sends_nothing_but_marks_the_summary(app, world, db):
 @pytest.mark.services
 @pytest.mark.slow
 def test_a_real_worker_sends_the_summary_through_the_outbox(
-    app, world, make_user, service_env, smtp_sink, tmp_path
+    app, db, world, make_user, service_env, smtp_sink, tmp_path
 ):
-    """The "reports" worker queues the summary; the "mail" worker delivers it to SMTP."""
+    """The check-ins ask the worker to compile the totals; then the "reports" worker queues
+    the summary and the "mail" worker delivers it to SMTP."""
     _attend(world)
     user = _subscribe(make_user, "pt", "year_end")
+    assert db.session.scalar(select(func.count()).select_from(AttendanceTotal)) == 0
     worker = start_worker(sink_env(service_env, smtp_sink), tmp_path / "worker.log")
     try:
+        deadline = time.monotonic() + 60
+        while not _year_total(db, 2014) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert _year_total(db, 2014) == 3, worker.output()[-2000:]
         app.extensions["celery"].send_task(
             "lanet.attendance.send_year_summary", args=[2014], queue="reports"
         )
