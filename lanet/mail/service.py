@@ -237,11 +237,17 @@ def _held(claim: Claim, status: OutboxStatus = OutboxStatus.sending) -> object:
 def _mark_sent(claim: Claim, then: Callable[[], None] = lambda: None) -> bool:
     """Commits "sent" while this worker still holds the claim, and calls `then` (the final
     dot) the moment the COMMIT has left; False, with nothing committed, if the claim is lost."""
-    result = db.session.execute(
-        update(OutboxMessage)
-        .where(_held(claim))
-        .values(status=OutboxStatus.sent, sent_at=utcnow(), last_error=None)
-        .execution_options(synchronize_session=False)
+    table = OutboxMessage.__table__
+    # Core rather than an ORM update: this runs once per message, and the ORM's bulk-update
+    # bookkeeping cost more than the statement itself.
+    result = db.session.connection().execute(
+        update(table)
+        .where(
+            table.c.id == claim.id,
+            table.c.status == OutboxStatus.sending.value,
+            table.c.attempts == claim.attempts,
+        )
+        .values(status=OutboxStatus.sent.value, sent_at=utcnow(), last_error=None)
     )
     if result.rowcount != 1:
         db.session.rollback()
