@@ -431,3 +431,25 @@ def test_offer_and_reminder_periods_are_configurable(app, db, client, make_event
     finally:
         app.config.pop("REGISTRATION_OFFER_HOURS")
         app.config.pop("REGISTRATION_REMINDER_DAYS")
+
+
+def test_seat_taken_between_the_look_and_the_lock_ends_on_the_waiting_list(
+    db, client, make_event, applicant, monkeypatch
+):
+    """The unlocked look can be overtaken by a simultaneous registration; the lock decides."""
+    event = make_event(capacity=1)
+    first, second = applicant(), applicant()
+    _register(client, event, first)
+    # The second arrives as if the look had happened just before the first committed.
+    monkeypatch.setattr(service, "_seat_looks_free", lambda event_id, country: (True, None))
+    _register(client, event, second)
+    late = _reg(db, second["email"])
+    assert late.status == "waitlisted" and late.confirmed_at is None
+    assert _seats(db, event.id)[0] == 1
+    mail = _mails(db)[-1]
+    assert mail.recipient_email == second["email"]
+    assert mail.template == "registration_waitlisted" and mail.calendar_ics is None
+    entry = db.session.scalar(
+        select(AuditEntry).where(AuditEntry.object_id == late.id).order_by(AuditEntry.id)
+    )
+    assert entry.changes["status"] == "waitlisted"

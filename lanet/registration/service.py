@@ -27,10 +27,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lanet.accounts import audit
-from lanet.accounts.models import RoleName, User, UserRole
+from lanet.accounts.models import AuditEntry, RoleName, User, UserRole
 from lanet.core.types import utcnow
 from lanet.events.models import Event, EventQuota, EventStatus
 from lanet.extensions import db
+from lanet.mail.models import OutboxMessage
 from lanet.mail.service import queue_message
 from lanet.network.models import LANGUAGES, Country, Institution, InstitutionKind, Person
 from lanet.registration.models import (
@@ -519,10 +520,10 @@ def _confirmation_calendar(registration: Registration) -> bytes:
 
 def _send(
     registration: Registration, template: str, calendar: bytes | None = None, **extra
-) -> None:
+) -> OutboxMessage | None:
     person, event = registration.person, registration.event
     if not person.email:
-        return
+        return None
     language = person.language
     context = {
         "first_name": person.first_name,
@@ -542,7 +543,7 @@ def _send(
     ):
         calendar_ics = personal_calendar_bytes(registration, language, method="CANCEL")
         calendar_method = "CANCEL"
-    queue_message(
+    return queue_message(
         to=person.email,
         name=person.full_name,
         template=template,
@@ -639,25 +640,13 @@ def _register(
         db.session.flush()
         registration.person = person
         registration.event = event
-        # Built before the seat lock is taken, so that the lock covers little more than the
-        # counters and the commit.
-        prepared = None if event.requires_approval else _confirmation_calendar(registration)
         if event.requires_approval:
-            template = "registration_pending"
+            _record_and_send(registration, "registration_pending", returning, actor)
         elif locked:
-            template = _seat_or_waitlist(registration, person.country_code)
+            _register_seat(registration, returning, actor)
         else:
             template = _seat_or_waitlist_naive(registration, verdict)
-        audit.record(
-            "registration.created",
-            "registration",
-            registration.id,
-            changes={"status": registration.status, "returning": returning},
-            event_id=event.id,
-            person_id=person.id,
-            actor=actor,
-        )
-        _send(registration, template, calendar=prepared)
+            _record_and_send(registration, template, returning, actor)
         db.session.commit()
     except IntegrityError as error:
         # A simultaneous request for the same person and event won the unique constraint.
@@ -688,6 +677,84 @@ def _already_registered(person_id: int, event_id: int) -> bool:
 def _already_registered_email(email: str, event_id: int) -> bool:
     person = find_person(email)
     return person is not None and _already_registered(person.id, event_id)
+
+
+def _record_and_send(
+    registration: Registration,
+    template: str,
+    returning: bool,
+    actor: str,
+    calendar: bytes | None = None,
+) -> tuple[AuditEntry, OutboxMessage | None]:
+    entry = audit.record(
+        "registration.created",
+        "registration",
+        registration.id,
+        changes={"status": registration.status, "returning": returning},
+        event_id=registration.event_id,
+        person_id=registration.person_id,
+        actor=actor,
+    )
+    return entry, _send(registration, template, calendar=calendar)
+
+
+def _register_seat(registration: Registration, returning: bool, actor: str) -> None:
+    """Confirms a newcomer when a seat is free, else puts them on the waiting list.
+
+    The event row lock is held from the moment it is taken until the commit, so it is taken
+    last: everything a confirmation writes (the registration, its audit entry, the email with
+    its calendar file) is flushed first, on the strength of an unlocked look at the counters.
+    Under the lock the counters are read again and decide; in the rare case the look was
+    wrong, the rows just written are turned into a waiting-list entry. A newcomer for whom the
+    look finds no seat is waitlisted without taking the lock at all: a waiting-list entry
+    changes no counter, and a seat freed meanwhile is offered by the waiting-list worker.
+    """
+    country = registration.person.country_code
+    likely, quota_country = _seat_looks_free(registration.event_id, country)
+    if not likely:
+        _apply_seat(registration, False, None)
+        _record_and_send(registration, "registration_waitlisted", returning, actor)
+        return
+    calendar = _confirmation_calendar(registration)
+    _apply_seat(registration, True, quota_country)
+    entry, message = _record_and_send(
+        registration, "registration_confirmed", returning, actor, calendar
+    )
+    db.session.flush()
+    taken, seat_country = _take_seat(registration.event_id, country, respect_queue=False)
+    if taken:
+        if seat_country != quota_country:
+            registration.seat_country_code = seat_country
+        return
+    registration.confirmed_at = None
+    registration.seat_country_code = None
+    _apply_seat(registration, False, None)
+    entry.changes = {**entry.changes, "status": registration.status}
+    if message is not None:
+        message.template = "registration_waitlisted"
+        message.calendar_ics = None
+        message.calendar_method = None
+        message.context = {**message.context, "status": registration.status}
+
+
+def _seat_looks_free(event_id: int, country_code: str | None) -> tuple[bool, str | None]:
+    """An unlocked look: (a seat seems free for this country, the quota it would count on)."""
+    capacity, taken = db.session.execute(
+        select(Event.capacity, Event.seats_confirmed).where(Event.id == event_id)
+    ).one()
+    quotas = _quotas(event_id)
+    quota_country = country_code if country_code in quotas else None
+    if _queue_ahead(event_id, country_code, quotas):
+        return False, None
+    if capacity is not None and taken >= capacity:
+        return False, None
+    if quota_country:
+        seats, used = quotas[quota_country]
+        return used < seats, quota_country
+    if capacity is None:
+        return True, None
+    reserved = sum(max(seats - used, 0) for seats, used in quotas.values())
+    return taken + reserved < capacity, None
 
 
 def _seat_or_waitlist(registration: Registration, country_code: str | None) -> str:
