@@ -200,6 +200,25 @@ with app.app_context():
 """
 
 
+STAFF_SCRIPT = """
+import sys
+from lanet import create_app
+from lanet.accounts.models import User, UserRole
+from lanet.accounts.passwords import hash_password
+from lanet.extensions import db
+from lanet.network.models import Person
+
+app = create_app()
+with app.app_context():
+    email, password = sys.argv[1], sys.argv[2]
+    person = Person(first_name="Drill", last_name="Staff", email=email, language="en")
+    user = User(email=email, person=person, password_hash=hash_password(password), active=True)
+    user.roles.append(UserRole(role="staff"))
+    db.session.add(user)
+    db.session.commit()
+"""
+
+
 @dataclass
 class World:
     root: Path
@@ -232,8 +251,14 @@ class World:
         }
 
     def add_events(self, *slugs: str) -> None:
+        self._script(SETUP_SCRIPT, *slugs)
+
+    def add_staff(self, email_address: str, password: str) -> None:
+        self._script(STAFF_SCRIPT, email_address, password)
+
+    def _script(self, script: str, *args: str) -> None:
         result = subprocess.run(
-            [sys.executable, "-c", SETUP_SCRIPT, *slugs],
+            [sys.executable, "-c", script, *args],
             env={**os.environ, **self.env()},
             capture_output=True,
             text=True,
@@ -509,6 +534,103 @@ def test_the_503_page_during_a_database_outage_is_clear_and_says_nothing_was_sav
         drill.scalar("SELECT count(*) FROM people WHERE email = %s", f"lost@{slug}.example.org")
         == 0
     )
+
+
+def check_in_codes(registrations: list[tuple[int, str]]) -> dict[int, str]:
+    """The codes on the participants' badges, made by LANET's own code function."""
+    from types import SimpleNamespace
+
+    from flask import Flask
+
+    from lanet.attendance.codes import check_in_code
+
+    signer = Flask("drill-codes")
+    signer.config["SECRET_KEY"] = "drill-secret"
+    with signer.app_context():
+        return {
+            rid: check_in_code(SimpleNamespace(id=rid, manage_token=token))
+            for rid, token in registrations
+        }
+
+
+def test_check_ins_sent_again_after_a_postgres_restart_are_recorded_once(drill):
+    slug = "drill-checkin"
+    drill.add_events(slug)
+    drill.add_staff(f"staff@{slug}.example.org", "drill-password-1")
+    url = drill.gunicorn(RATELIMIT_ENABLED="0")
+    for number in range(6):
+        assert registered_ok(register(url, slug, f"c{number}@{slug}.example.org"))
+    registrations = drill.query(
+        "SELECT r.id, r.manage_token FROM registrations r JOIN events e ON e.id = r.event_id"
+        " WHERE e.slug = %s AND r.status = 'confirmed' ORDER BY r.id",
+        slug,
+    )
+    assert len(registrations) == 6
+    codes = check_in_codes(registrations)
+    day = drill.scalar("SELECT start_date FROM events WHERE slug = %s", slug).isoformat()
+    staff = requests.Session()
+    signed_in = staff.post(
+        f"{url}/login",
+        data={"email": f"staff@{slug}.example.org", "password": "drill-password-1"},
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert signed_in.status_code == 302, signed_in.text[-2000:]
+    # The check-in page keeps each scan with its nonce and posts it again until it is answered,
+    # as a phone at the door does when the connection or the server drops.
+    scans = [
+        {"code": codes[rid], "day": day, "nonce": uuid.uuid4().hex} for rid, _token in registrations
+    ]
+    answers: list[int] = []
+
+    def post_until_answered(scan: dict) -> dict:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                response = staff.post(
+                    f"{url}/manage/events/{slug}/check-in/scan", json=scan, timeout=30
+                )
+            except requests.RequestException:
+                answers.append(-1)
+                time.sleep(0.2)
+                continue
+            answers.append(response.status_code)
+            if response.status_code == 200:
+                return response.json()
+            if response.status_code != 503:
+                print(drill.logs(20000))
+            assert response.status_code == 503, response.text[-2000:]
+            time.sleep(0.2)
+        raise AssertionError(f"scan {scan} never answered")
+
+    first = post_until_answered(scans[0])
+    assert first["status"] == "recorded"
+    drill.postgres.stop("fast")
+    with ThreadPoolExecutor(3) as pool:
+        pending = [pool.submit(post_until_answered, scan) for scan in scans]
+        time.sleep(2)
+        drill.postgres.start()
+        results = [future.result() for future in pending]
+    assert 503 in answers, "the outage was not felt"
+    # The first scan was recorded before the outage: sent again, it gets the same answer.
+    assert [r["status"] for r in results] == ["recorded"] * 6
+    assert len({r["attendance_id"] for r in results}) == 6
+    # A second scan of the same badge is "already", not a second attendance.
+    again = post_until_answered({"code": codes[registrations[1][0]], "day": day})
+    assert again["status"] == "already"
+    rows = drill.query(
+        "SELECT a.registration_id, count(*) FROM attendance a JOIN registrations r"
+        " ON r.id = a.registration_id JOIN events e ON e.id = r.event_id"
+        " WHERE e.slug = %s GROUP BY a.registration_id",
+        slug,
+    )
+    assert dict(rows) == {rid: 1 for rid, _token in registrations}
+    audits = drill.scalar(
+        "SELECT count(*) FROM audit_entries a JOIN events e ON e.id = a.event_id"
+        " WHERE e.slug = %s AND a.action = 'attendance.check_in'",
+        slug,
+    )
+    assert audits == 6
 
 
 # --- (b) Redis stopped and restarted -----------------------------------------------------------

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import contextlib
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_babel import gettext as _
+from markupsafe import escape
 from sqlalchemy.exc import DBAPIError, OperationalError, PendingRollbackError
 from werkzeug.exceptions import HTTPException
 
@@ -47,9 +48,29 @@ def handle_http_error(error: HTTPException):
     return response
 
 
+def _render_without_database(status: int, title: str, message: str):
+    """The page for a database outage, rendered without a query: the signed-in user is not
+    loaded (the menu shows the anonymous one), and if the page still needs the database, a
+    bare page says the same."""
+    login_manager = getattr(current_app, "login_manager", None)
+    if login_manager is not None:
+        g._login_user = login_manager.anonymous_user()
+    try:
+        return _render(status, title, message)
+    except DBAPIError:
+        with contextlib.suppress(DBAPIError):
+            db.session.rollback()
+        body = (
+            f'<!doctype html><html lang="en"><meta charset="utf-8"><title>{escape(title)}</title>'
+            f"<h1>{escape(title)}</h1><p>{escape(message)}</p></html>"
+        )
+        return body, status
+
+
 def handle_database_unavailable(error: Exception):
-    db.session.rollback()
-    response = _render(
+    with contextlib.suppress(DBAPIError):
+        db.session.rollback()
+    response = _render_without_database(
         503,
         _("Temporarily unavailable"),
         _(
