@@ -337,6 +337,19 @@ def test_a_message_left_sending_by_a_dead_worker_is_delivered_after_its_lease(db
     assert (row.status, row.attempts) == ("sent", claim.attempts + 1)
 
 
+@pytest.mark.parametrize(("batch_size", "connections"), [(50, 1), (5, 3)])
+def test_a_bulk_send_reuses_one_smtp_connection_per_batch(
+    db, mail_to_sink, app, monkeypatch, batch_size, connections
+):
+    monkeypatch.setitem(app.config, "MAIL_BATCH_SIZE", batch_size)
+    for number in range(12):
+        queue(to=f"person{number}@example.org")
+    db.session.commit()
+    assert service.deliver_due().sent == 12
+    mail_to_sink.wait_for(12)
+    assert mail_to_sink.connections() == connections
+
+
 def test_the_rate_per_minute_is_respected_and_the_rest_waits(db, mail_to_sink, app, monkeypatch):
     monkeypatch.setitem(app.config, "MAIL_RATE_PER_MINUTE", 2)
     monkeypatch.setitem(app.config, "RATELIMIT_STORAGE_URI", "memory://")
