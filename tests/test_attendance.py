@@ -219,6 +219,8 @@ def test_import_of_an_xlsx_sheet(world):
         ("sheet.xlsx", b"not a workbook"),
         ("sheet.csv", b"name,when\nana,today\n"),
         ("sheet.csv", b"email,day\n"),
+        ("sheet.csv", b"email,day\nana@example.org,2014-06-02\x00\n"),
+        ("sheet.csv", "email;day\nana@example.org;2014-06-02\n".encode("utf-16")),
     ],
 )
 def test_unreadable_sheets_are_refused(world, filename, content):

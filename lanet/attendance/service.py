@@ -270,7 +270,7 @@ def _sheet_rows(filename: str, content: bytes) -> Iterator[list[object]]:
     elif name.endswith(".csv") or name.endswith(".txt"):
         yield from _csv_rows(content)
     else:
-        raise ImportRejected([RowError(0, (_l("Upload a CSV or XLSX file.")))])
+        raise ImportRejected([RowError(0, _l("Upload a CSV or XLSX file."))])
 
 
 def _csv_rows(content: bytes) -> Iterator[list[object]]:
@@ -282,7 +282,11 @@ def _csv_rows(content: bytes) -> Iterator[list[object]]:
         dialect = csv.Sniffer().sniff(text[:2048], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    yield from csv.reader(io.StringIO(text), dialect)
+    try:
+        rows = list(csv.reader(io.StringIO(text), dialect))
+    except csv.Error as error:  # e.g. a NUL byte: not a text sheet at all
+        raise ImportRejected([RowError(0, _l("This is not a readable CSV file."))]) from error
+    yield from rows
 
 
 def _xlsx_rows(content: bytes) -> Iterator[list[object]]:
@@ -290,10 +294,10 @@ def _xlsx_rows(content: bytes) -> Iterator[list[object]]:
 
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        rows = [list(row) for row in workbook.active.iter_rows(values_only=True)]
     except Exception as error:  # openpyxl raises many kinds for a file that is not a workbook
-        raise ImportRejected([RowError(0, (_l("This is not a readable XLSX file.")))]) from error
-    for row in workbook.active.iter_rows(values_only=True):
-        yield list(row)
+        raise ImportRejected([RowError(0, _l("This is not a readable XLSX file."))]) from error
+    yield from rows
 
 
 def _header(cells: list[object]) -> dict[str, int]:
@@ -368,7 +372,7 @@ def _check_sheet(
             continue
         count += 1
         if count > MAX_SHEET_ROWS:
-            errors.append(RowError(number, (_l("Too many rows in one sheet."))))
+            errors.append(RowError(number, _l("Too many rows in one sheet.")))
             break
         try:
             registration = _row_registration(event, cells, columns, by_email)
@@ -393,7 +397,7 @@ def import_sign_in_sheet(
     if errors:
         raise ImportRejected(errors)
     if count == 0:
-        raise ImportRejected([RowError(2, (_l("The sheet has no rows.")))])
+        raise ImportRejected([RowError(2, _l("The sheet has no rows."))])
     recorded_before = set(
         db.session.execute(
             select(Attendance.registration_id, Attendance.day)

@@ -126,13 +126,6 @@ def _fill_grain(connection: Connection) -> None:
         .outerjoin(Institution, Person.institution_id == Institution.id)
     )
     connection.execute(insert(grain).from_select([c.name for c in grain.c], per_registration))
-    _analyse(connection, grain)
-
-
-def _analyse(connection: Connection, table: Table) -> None:
-    if connection.dialect.name == "postgresql":
-        # Temporary tables are never auto-analysed; without statistics the planner guesses.
-        connection.execute(text(f"ANALYZE {table.name}"))
 
 
 def _participant_flag(role_column):
@@ -154,7 +147,6 @@ def _fill_people(connection: Connection) -> None:
         func.sum(grain.c.days),
     ).group_by(grain.c.person_id, grain.c.year, *attributes)
     connection.execute(insert(person_year).from_select([c.name for c in person_year.c], by_year))
-    _analyse(connection, person_year)
     py = person_year.c
     overall = select(
         py.person_id, py.country, py.institution_kind, py.gender,
