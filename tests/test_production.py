@@ -238,10 +238,12 @@ def test_a_worker_logs_json_lines_with_the_request_id_of_the_web_request(
 
 @pytest.fixture()
 def cached_app(app, db):
-    """A second app on the same database with the page cache on (the test app has it off)."""
+    """A second app on the same database with the page cache on (the test app has it off),
+    reading the data's version on every request."""
     from lanet import create_app
 
     overrides = {
+        "PAGE_CACHE_RECHECK_SECONDS": 0,
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
         "SECRET_KEY": "test-secret-key",
@@ -294,6 +296,20 @@ def test_the_event_list_is_served_from_the_cache_until_an_event_changes(cached_a
     changed = client.get("/events", headers={"Accept-Language": "en"})
     assert changed.headers["X-Page-Cache"] == "miss"
     assert b"nueva sede" in changed.data
+
+
+def test_between_version_checks_a_page_is_served_without_asking_the_database(cached_app, db):
+    cached_app.config["PAGE_CACHE_RECHECK"] = 60
+    event = _public_event(db)
+    client = cached_app.test_client()
+    assert client.get("/events").headers["X-Page-Cache"] == "miss"
+    event.title = "Seminario regional (nueva sede)"
+    db.session.commit()
+    # Within PAGE_CACHE_RECHECK_SECONDS the stored page is served as it was.
+    stale = client.get("/events")
+    assert stale.headers["X-Page-Cache"] == "hit" and b"nueva sede" not in stale.data
+    cached_app.config["PAGE_CACHE_RECHECK"] = 0
+    assert b"nueva sede" in client.get("/events").data
 
 
 def test_each_language_has_its_own_cached_page(cached_app, db):

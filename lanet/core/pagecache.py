@@ -3,9 +3,11 @@
 Rendering the event list takes tens of milliseconds of CPU; under a crowd (a seminar's
 announcement) that alone would cap a 2-core server at a few dozen pages a second. Each web
 process keeps the rendered page for `PAGE_CACHE_SECONDS` (10 by default), keyed by the
-address, the language and a version of the data read from the database on every request
-(one small query), so an edit to an event or a newly published agenda shows at once; only
-what the version does not cover (an institution renamed) may wait for the seconds to pass.
+address and the language, with a version of the data it shows (one small query: the events'
+count and last change, or the event's last change and agenda version). The version is read
+again at most every `PAGE_CACHE_RECHECK_SECONDS` (1 by default), so an edit to an event or a
+newly published agenda shows within a second, and a page in between costs no query at all;
+only what the version does not cover (an institution renamed) waits for the 10 seconds.
 
 Only anonymous visitors are served from the cache: a signed-in user, or a session holding a
 flashed message, always gets a fresh page. Pages that write to the session are never stored.
@@ -30,11 +32,13 @@ from lanet.extensions import db
 MAX_ENTRIES = 512
 
 
-@dataclass(frozen=True)
+@dataclass
 class Entry:
     body: bytes
     content_type: str
+    version: Hashable
     stored_at: float
+    checked_at: float
 
 
 class PageCache:
@@ -57,9 +61,10 @@ class PageCache:
             self._entries.move_to_end(key)
             return entry
 
-    def put(self, key: Hashable, body: bytes, content_type: str) -> None:
+    def put(self, key: Hashable, body: bytes, content_type: str, version: Hashable = None) -> None:
+        now = time.monotonic()
         with self._lock:
-            self._entries[key] = Entry(body, content_type, time.monotonic())
+            self._entries[key] = Entry(body, content_type, version, now, now)
             self._entries.move_to_end(key)
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)
@@ -107,19 +112,18 @@ def _cache() -> PageCache | None:
 
 def serve_cached() -> Response | None:
     cache = _cache()
-    version = CACHED_PAGES.get(request.endpoint or "")
-    if cache is None or version is None or request.method != "GET" or not _anonymous():
+    version_of = CACHED_PAGES.get(request.endpoint or "")
+    if cache is None or version_of is None or request.method != "GET" or not _anonymous():
         return None
-    key = (
-        request.endpoint,
-        request.full_path,
-        current_language(),
-        version(request.view_args or {}),
-    )
+    key = (request.endpoint, request.full_path, current_language())
     entry = cache.get(key)
-    if entry is None:
-        g.page_cache_key = key
-        return None
+    now = time.monotonic()
+    if entry is None or now - entry.checked_at >= current_app.config["PAGE_CACHE_RECHECK"]:
+        version = version_of(request.view_args or {})
+        if entry is None or entry.version != version:
+            g.page_cache_key, g.page_cache_version = key, version
+            return None
+        entry.checked_at = now
     response = Response(entry.body, status=200, content_type=entry.content_type)
     response.headers["X-Page-Cache"] = "hit"
     return response
@@ -137,7 +141,7 @@ def store(response: Response) -> Response:
         # A page that wrote to the session (a CSRF token, a language choice) is personal.
         and not session.modified
     ):
-        cache.put(key, response.get_data(), response.content_type)
+        cache.put(key, response.get_data(), response.content_type, g.get("page_cache_version"))
         response.headers["X-Page-Cache"] = "miss"
     return response
 
@@ -150,6 +154,11 @@ def init_app(app: Flask) -> None:
         seconds = float(configured)
     if seconds <= 0:
         return
+    app.config["PAGE_CACHE_RECHECK"] = float(
+        app.config.get(
+            "PAGE_CACHE_RECHECK_SECONDS", os.environ.get("PAGE_CACHE_RECHECK_SECONDS", 1)
+        )
+    )
     app.extensions["lanet_page_cache"] = PageCache(seconds)
     app.before_request(serve_cached)
     app.after_request(store)
