@@ -15,7 +15,8 @@ from lanet.registration.models import Registration
 from lanet.testing.processes import start_worker
 from tests.fixtures.mail import sink_env
 
-pytestmark = pytest.mark.slow
+# A real Celery worker delivers the mail and promotes the waiting list.
+pytestmark = [pytest.mark.slow, pytest.mark.services]
 
 PHONE = {"width": 390, "height": 844}
 
