@@ -43,6 +43,10 @@ def discover(only: list[str] | None = None) -> list[Path]:
     return scripts
 
 
+def _shown(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
 def run_script(path: Path, *, quick: bool, timeout: float) -> dict[str, Any]:
     """Runs one benchmark; returns how it went (status, seconds, where its log is)."""
     name = path.stem
@@ -65,10 +69,10 @@ def run_script(path: Path, *, quick: bool, timeout: float) -> dict[str, Any]:
         except subprocess.TimeoutExpired:
             status = f"timed out after {timeout:.0f}s"
     if status == "ok" and not result_file.exists():
-        status = f"failed (wrote no {result_file.relative_to(ROOT)})"
+        status = f"failed (wrote no {_shown(result_file)})"
     seconds = time.monotonic() - started
     print(f"   {status} in {seconds:.0f}s", flush=True)
-    return {"status": status, "seconds": round(seconds, 1), "log": str(log_file.relative_to(ROOT))}
+    return {"status": status, "seconds": round(seconds, 1), "log": _shown(log_file)}
 
 
 def _number(value: Any) -> float | None:
@@ -203,14 +207,10 @@ def _redis_version() -> str | None:
         return None
 
 
-def _fmt(value: float | None, digits: int = 3) -> str:
+def _fmt(value: float | None) -> str:
     if value is None:
         return "—"
-    if abs(value) >= 1000:
-        return f"{value:,.0f}"
-    if abs(value) >= 100:
-        return f"{value:.1f}"
-    return f"{value:.{digits}g}"
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
 
 
 def _met_text(figure: dict[str, Any]) -> str:
@@ -221,7 +221,8 @@ def _ratio_text(figure: dict[str, Any]) -> str:
     ratio = figure.get("ratio")
     if ratio is None:
         return "—"
-    return f"{ratio:.1f}×" if ratio >= 10 else f"{ratio:.2f}"
+    # Three digits: a ratio of 0.298 against a goal of 0.3 must not read as 0.30.
+    return f"{ratio:.1f}×" if ratio >= 10 else f"{ratio:.3g}"
 
 
 def markdown(summary: dict[str, Any]) -> str:
@@ -334,7 +335,7 @@ def main(argv: list[str] | None = None) -> int:
         entries.append(collect(script.stem, run))
     summary = summarise(entries, time.monotonic() - started)
     write(summary)
-    print(f"wrote {DOCS.relative_to(ROOT)} and {(RESULTS / 'summary.json').relative_to(ROOT)}")
+    print(f"wrote {_shown(DOCS)} and {_shown(RESULTS / 'summary.json')}")
     print(f"goals met: {summary['goals_met']}, missed: {summary['goals_missed']}")
     if summary["failed"]:
         print(f"failed: {', '.join(summary['failed'])}")

@@ -350,3 +350,89 @@ def test_the_test_app_has_no_page_cache(app, client, db):
     _public_event(db)
     assert "lanet_page_cache" not in app.extensions
     assert "X-Page-Cache" not in client.get("/events").headers
+
+
+# --- the benchmark runner ------------------------------------------------------------------------
+
+
+@pytest.fixture()
+def runner(tmp_path, monkeypatch):
+    import bench.run as run
+
+    monkeypatch.setattr(run, "RESULTS", tmp_path / "results")
+    monkeypatch.setattr(run, "DOCS", tmp_path / "benchmarks.md")
+    (tmp_path / "results").mkdir()
+    return run
+
+
+@pytest.mark.parametrize(
+    ("goal", "ratio", "met"),
+    [(">= 0.5", 0.5, True), (">= 0.5", 0.49, False), ("<= 2", 1.9, True), ("<= 2", 2.1, False),
+     (">= 20x", 25.0, True), ("> 1", 1.0, False), ("fast", 3.0, None), (">= 0.3", None, None)],
+)  # fmt: skip
+def test_a_goal_is_compared_with_the_ratio(goal, ratio, met):
+    from bench.common import goal_met
+
+    assert goal_met(goal, ratio) is met
+
+
+def test_figures_are_completed_whatever_shape_a_script_wrote(runner):
+    higher = runner.normalise_figure(
+        {"name": "rate", "value": 60, "unit": "req/s", "baseline_value": 100, "goal": ">= 0.5"}
+    )
+    assert higher["ratio"] == pytest.approx(0.6) and higher["met"] is True
+    lower = runner.normalise_figure(
+        {"name": "build", "value": 2.0, "baseline": {"name": "GROUP BY", "value": 1.0},
+         "better": "lower", "goal": 0.6}
+    )  # fmt: skip
+    assert lower["ratio"] == pytest.approx(0.5) and lower["goal"] == ">= 0.6"
+    assert lower["met"] is False and lower["baseline_name"] == "GROUP BY"
+    given = runner.normalise_figure({"name": "x", "value": 1, "ratio": 25, "goal": ">= 20"})
+    assert given["met"] is True
+    bare = runner.normalise_figure({"metric": "y", "value": "n/a"})
+    assert bare["name"] == "y" and bare["ratio"] is None and bare["met"] is None
+
+
+def test_correctness_checks_fail_a_benchmark_whatever_its_speed():
+    import bench.run as run
+
+    assert run.failed_checks({"overbooked_seats": 0, "lost_messages": 0, "all_ok": True}) == []
+    assert run.failed_checks(
+        {"overbooked_seats": 2, "duplicated_messages": 0, "feed_ok": False, "rows": 10}
+    ) == ["overbooked_seats", "feed_ok"]
+
+
+def test_the_runner_writes_the_table_and_marks_failed_scripts(runner, tmp_path):
+    scripts = tmp_path / "scripts"
+    scripts.mkdir()
+    good = scripts / "good.py"
+    good.write_text(
+        "import json, pathlib, sys\n"
+        f"out = pathlib.Path({str(runner.RESULTS)!r}) / 'good.json'\n"
+        "figures = [{'name': 'rate', 'value': 80, 'unit': 'req/s', 'baseline_name': 'plain',"
+        " 'baseline_value': 100, 'goal': '>= 0.5'}]\n"
+        "out.write_text(json.dumps({'benchmark': 'good', 'runs': 5, 'figures': figures,"
+        " 'checks': {'lost': 0}}))\n"
+    )
+    broken = scripts / "broken.py"
+    broken.write_text("raise SystemExit('no database')\n")
+    silent = scripts / "silent.py"
+    silent.write_text("print('forgot to write a result')\n")
+    entries = [
+        runner.collect(path.stem, runner.run_script(path, quick=True, timeout=60))
+        for path in (good, broken, silent)
+    ]
+    assert [e["status"] for e in entries] == [
+        "ok",
+        "failed (exit 1)",
+        f"failed (wrote no {runner.RESULTS / 'silent.json'})",
+    ]
+    summary = runner.summarise(entries, 1.0)
+    runner.write(summary)
+    table = runner.DOCS.read_text()
+    assert "| good | rate | 80 req/s | plain | 100 req/s | 0.8 | >= 0.5 | yes | 5 |" in table
+    assert "| broken | failed (exit 1) |" in table and "Machine: " in table
+    written = json.loads((runner.RESULTS / "summary.json").read_text())
+    assert written["failed"] == ["broken", "silent"] and written["goals_met"] == 1
+    assert written["machine"]["cores"] >= 1 and written["machine"]["python"]
+    assert "no database" in (runner.RESULTS / "broken.log").read_text()
