@@ -1,31 +1,41 @@
-"""Language choice: an explicit choice (kept in the session), then the browser's, then Spanish."""
+"""Language choice: an explicit choice (kept in the session), then the browser's, then Spanish.
+
+Outside a request (workers, CLI) the default applies unless the caller uses `force_locale`,
+as emails do with the recipient's language.
+"""
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g, request, session
-from flask_babel import get_locale
+from flask import Flask, current_app, g, has_request_context, request, session
+from flask_babel import get_locale, refresh
 
 from lanet.extensions import babel
 
 
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
+    default = current_app.config["BABEL_DEFAULT_LOCALE"]
+    override = getattr(g, "language_override", None)
+    if not has_request_context():
+        return override if override in languages else default
     chosen = request.args.get("lang")
     if chosen in languages:
         session["lang"] = chosen
         return chosen
-    override = getattr(g, "language_override", None)
     if override in languages:
         return override
     if session.get("lang") in languages:
         return session["lang"]
-    return (
-        request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
-    )
+    return request.accept_languages.best_match(languages) or default
 
 
 def current_language() -> str:
     return str(get_locale() or "es")[:2]
+
+
+def _forget_request_locale(_exception: BaseException | None) -> None:
+    # The chosen language belongs to one request, even when an app context outlives it.
+    refresh()
 
 
 def init_app(app: Flask) -> None:
@@ -35,3 +45,4 @@ def init_app(app: Flask) -> None:
         default_translation_directories=str(app.root_path + "/translations"),
     )
     app.jinja_env.globals["current_language"] = current_language
+    app.teardown_request(_forget_request_locale)
