@@ -199,8 +199,9 @@ def _build_world() -> dict[str, Any]:
         status="open",
         capacity=30,
         registration_opens_at=datetime(2015, 1, 1, tzinfo=UTC),
+        commit=False,
     )
-    other_event = new_event("matrix-other-event", country="BR")
+    other_event = new_event("matrix-other-event", country="BR", commit=False)
     participant = Person(
         first_name="Inés", last_name="Matrixperson", email="ines@matrix.example", country_code="AR"
     )
@@ -222,16 +223,17 @@ def _build_world() -> dict[str, Any]:
     attendance = Attendance(registration_id=registration.id, day=date(2015, 5, 4))
     _db.session.add_all([item, attendance])
     message = queue_message(to="someone@matrix.example", template="test_message", language="es")
-    _db.session.commit()
+    # One commit for the whole world: on PostgreSQL every commit waits for the disk.
     users = {
-        STAFF: create_user("staff"),
-        ORG_EVENT: create_user("organizer", event=event),
-        ORG_OTHER: create_user("organizer", event=other_event),
-        FP_COUNTRY: create_user("focal_point", country="AR"),
-        FP_OTHER: create_user("focal_point", country="BR"),
+        STAFF: create_user("staff", commit=False),
+        ORG_EVENT: create_user("organizer", event=event, commit=False),
+        ORG_OTHER: create_user("organizer", event=other_event, commit=False),
+        FP_COUNTRY: create_user("focal_point", country="AR", commit=False),
+        FP_OTHER: create_user("focal_point", country="BR", commit=False),
     }
+    _db.session.commit()
     target = users[FP_OTHER]
-    api_token, _plain = issue_token(create_user(None).id, "matrix token")
+    api_token, _plain = issue_token(create_user(None, commit=False).id, "matrix token")
     return {
         "api_token_id": api_token.id,
         "users": users,
