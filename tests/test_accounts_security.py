@@ -204,3 +204,42 @@ def test_login_reset_registration_and_api_answer_429_with_retry_after(limited_se
     api = [requests.get(f"{limited_server}/api/v1/events", timeout=10) for _ in range(4)]
     assert [r.status_code for r in api] == [200, 200, 200, 429]
     assert int(api[-1].headers["Retry-After"]) > 0
+
+
+@pytest.mark.services
+def test_a_link_used_by_two_requests_at_once_works_once(app, db, make_user):
+    """Two submissions of one reset link race; the conditional UPDATE lets exactly one win."""
+    import threading
+
+    from lanet.accounts.passwords import verify_password
+
+    user = make_user("staff")
+    service.request_password_reset(user.email)
+    from lanet.mail.models import OutboxMessage
+
+    raw = db.session.scalar(_db.select(OutboxMessage)).context["reset_url"].rsplit("/", 1)[1]
+    barrier = threading.Barrier(2)
+    outcomes: dict[str, str] = {}
+
+    def submit(password: str) -> None:
+        with app.app_context():
+            barrier.wait()
+            try:
+                service.set_password_with_link(raw, password)
+                outcomes[password] = "set"
+            except service.InvalidToken:
+                outcomes[password] = "refused"
+            finally:
+                _db.session.remove()
+
+    threads = [
+        threading.Thread(target=submit, args=(p,)) for p in ("first password", "second password")
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(outcomes.values()) == ["refused", "set"]
+    winner = next(p for p, result in outcomes.items() if result == "set")
+    db.session.expire_all()
+    assert verify_password(db.session.get(User, user.id).password_hash, winner)
