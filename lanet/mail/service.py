@@ -8,8 +8,9 @@ Exactly once, as far as SMTP allows: a worker commits "sent" (conditional on sti
 claim) *before* the final dot of DATA, and only then lets the server accept the message.
 A worker killed before that commit leaves a `sending` row whose half-sent DATA the server
 drops; the row is claimed again when its lease ends. A worker killed between the commit and
-the dot (a few microseconds) loses that one message rather than sending it twice: the
-Network's rule is "at most once per outbox row".
+the dot (on PostgreSQL two adjacent socket writes, see `_commit_then`; on SQLite the local
+commit) loses that one message rather than sending it twice: the Network's rule is "at most
+once per outbox row".
 """
 
 from __future__ import annotations
