@@ -453,3 +453,15 @@ def test_seat_taken_between_the_look_and_the_lock_ends_on_the_waiting_list(
         select(AuditEntry).where(AuditEntry.object_id == late.id).order_by(AuditEntry.id)
     )
     assert entry.changes["status"] == "waitlisted"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["email\n" + "a" * 140_000 + '"x\n', "email\nana\rb@example.org\n"],
+    ids=["overlong-field", "bare-carriage-return"],
+)
+def test_unreadable_csv_is_refused_with_a_row_number(text):
+    with pytest.raises(service.ImportRejected) as refused:
+        service.parse_invitation_csv(text)
+    assert refused.value.errors[0][0] >= 1
+    assert "CSV" in refused.value.errors[0][1]

@@ -1586,9 +1586,16 @@ def _csv_rows(text: str) -> list[tuple[int, list[str]]]:
     sample = text[:2048]
     delimiter = ";" if sample.count(";") > sample.count(",") else ","
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    return [
-        (number, row) for number, row in enumerate(reader, start=1) if any(c.strip() for c in row)
-    ]
+    rows: list[tuple[int, list[str]]] = []
+    try:
+        for number, row in enumerate(reader, start=1):
+            if any(c.strip() for c in row):
+                rows.append((number, row))
+    except csv.Error as error:  # an overlong field, a stray NUL or carriage return
+        raise ImportRejected(
+            [(reader.line_num, str(_l("This row cannot be read as CSV: %(error)s", error=error)))]
+        ) from error
+    return rows
 
 
 def nominations_for_country(country_code: str) -> list[Invitation]:
