@@ -481,3 +481,39 @@ def test_account_page_links_each_role_to_its_pages(client, db, make_user, login)
     assert client.get("/account").status_code == 200
     client.post("/logout")
     assert client.get("/account").status_code == 302
+
+
+def test_a_new_password_signs_out_every_other_session(app, client, db, make_user):
+    user = make_user("staff")
+    response = client.post("/login", data={"email": user.email, "password": TEST_PASSWORD})
+    assert response.status_code == 302
+    assert client.get("/staff/audit").status_code == 200
+
+    service.request_password_reset(user.email)
+    token = _link_token(_outbox(db, "password_reset")[0], "reset_url")
+    elsewhere = app.test_client()
+    elsewhere.post(
+        f"/password/reset/{token}",
+        data={"password": "a fresh password", "confirm": "a fresh password"},
+    )
+    assert client.get("/staff/audit").status_code == 302
+    response = client.post("/login", data={"email": user.email, "password": "a fresh password"})
+    assert response.status_code == 302
+    assert client.get("/staff/audit").status_code == 200
+
+
+@pytest.mark.parametrize("forged", ["1", "1.", "1.0000000000000000", "x.y", "99999999999.a", ""])
+def test_sessions_naming_a_user_without_the_right_stamp_are_anonymous(
+    client, db, make_user, forged
+):
+    from flask_login.utils import _create_identifier
+
+    user = make_user("staff")
+    forged = forged.replace("1", str(user.id), 1) if forged.startswith("1") else forged
+    with client.application.test_request_context(environ_base=client.environ_base):
+        identifier = _create_identifier()
+    with client.session_transaction() as session:
+        session["_user_id"] = forged
+        session["_fresh"] = True
+        session["_id"] = identifier
+    assert client.get("/staff/audit").status_code == 302

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import os
 
 from flask import Flask, g
@@ -23,11 +24,15 @@ RATE_LIMITS = {
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    if not user_id.isdigit():
+def load_user(session_id: str) -> User | None:
+    """The session names the user and the password it was signed in with (User.get_id)."""
+    user_id, _, stamp = session_id.partition(".")
+    if not user_id.isascii() or not user_id.isdigit() or len(user_id) > 10:
         return None
     user = db.session.get(User, int(user_id))
-    return user if user and user.is_active else None
+    if user is None or not user.is_active:
+        return None
+    return user if hmac.compare_digest(stamp, user.session_stamp) else None
 
 
 def _configure(app: Flask) -> None:

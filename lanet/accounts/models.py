@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import hashlib
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -45,6 +46,14 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login reads this
         return self.active
+
+    @property
+    def session_stamp(self) -> str:
+        """Changes with the password: sessions signed in before a new password stop working."""
+        return hashlib.sha256((self.password_hash or "").encode()).hexdigest()[:16]
+
+    def get_id(self) -> str:  # what Flask-Login keeps in the session
+        return f"{self.id}.{self.session_stamp}"
 
 
 class UserRole(db.Model):
