@@ -110,6 +110,13 @@ def app(service_env, database_url, redis_url):
     if redis_url:
         os.environ["REDIS_URL"] = redis_url
     application = create_app(overrides)
+
+    @application.teardown_request
+    def _forget_request_user(_exception) -> None:
+        # The `db` fixture keeps one app context per test, which requests would otherwise share.
+        from flask import g
+
+        g.pop("_login_user", None)
     if redis_url:
         celery_app = application.extensions["celery"]
         celery_app.conf.broker_url = redis_url
