@@ -113,6 +113,33 @@ def load(url: str, path: str, clients: int, seconds: float) -> dict:
     return asyncio.run(_load(host, int(port), path, clients, seconds))
 
 
+def measure(env: dict, paths: dict[str, str], runs: int, server: tuple) -> dict[str, list]:
+    """Interleaved rounds over every path on one gunicorn, so a slow moment of the machine
+    hits every endpoint alike."""
+    from lanet.testing.processes import start_gunicorn
+
+    folder, workers, threads, clients, seconds = server
+    process, url = start_gunicorn(env, folder / "gunicorn.log", workers=workers, threads=threads)
+    cache = "off" if env.get("PAGE_CACHE_SECONDS") == "0" else "on"
+    try:
+        samples: dict[str, list[dict]] = {name: [] for name in paths}
+        for path in paths.values():  # warm every worker's imports, pools and caches
+            load(url, path, clients, 1.0)
+        for round_number in range(runs):
+            for name, path in paths.items():
+                result = load(url, path, clients, seconds)
+                samples[name].append(result)
+                print(
+                    f"cache {cache} round {round_number + 1} {name:<10} "
+                    f"{result['rps']:8.1f} req/s p50 {result['p50_ms']:.1f} ms "
+                    f"p95 {result['p95_ms']:.1f} ms errors {result['errors']}",
+                    flush=True,
+                )
+    finally:
+        process.stop()
+    return samples
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
@@ -124,8 +151,6 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     runs = args.runs or (2 if args.quick else 5)
     seconds = args.seconds or (2.0 if args.quick else 6.0)
-
-    from lanet.testing.processes import start_gunicorn
 
     with (
         private_database("lanet_bench_pages") as database_url,
@@ -141,29 +166,13 @@ def main(argv: list[str] | None = None) -> int:
             "LANET_BENCH_ENDPOINTS": "1",
             "LANET_DEV_PAGES": "0",
         }
-        server, url = start_gunicorn(
-            env, Path(tmp) / "gunicorn.log", workers=args.workers, threads=args.threads
-        )
-        try:
-            samples: dict[str, list[dict]] = {name: [] for name in paths}
-            for path in paths.values():  # warm every worker's caches and pools
-                load(url, path, args.clients, 1.0)
-            # Interleaved rounds, so a slow moment of the machine hits every endpoint alike.
-            for round_number in range(runs):
-                for name, path in paths.items():
-                    result = load(url, path, args.clients, seconds)
-                    samples[name].append(result)
-                    print(
-                        f"round {round_number + 1} {name:<10} {result['rps']:8.1f} req/s "
-                        f"p50 {result['p50_ms']:.1f} ms p95 {result['p95_ms']:.1f} ms "
-                        f"errors {result['errors']}",
-                        flush=True,
-                    )
-        finally:
-            server.stop()
+        server = (Path(tmp), args.workers, args.threads, args.clients, seconds)
+        samples = measure(env, paths, runs, server)
+        # What the page cache buys: the same pages rendered on every request.
+        uncached = measure({**env, "PAGE_CACHE_SECONDS": "0"}, paths, max(1, runs // 2 + 1), server)
 
-    def series(name: str, key: str) -> list[float]:
-        return [round(s[key], 3) for s in samples[name]]
+    def series(name: str, key: str, source: dict | None = None) -> list[float]:
+        return [round(s[key], 3) for s in (source or samples)[name]]
 
     figures = []
     for name in ("event list", "agenda"):
@@ -193,7 +202,23 @@ def main(argv: list[str] | None = None) -> int:
                 better="lower",
             )
         )
-    errors = {name: sum(s["errors"] for s in samples[name]) for name in samples}
+    for name in ("event list", "agenda"):
+        figures.append(
+            figure(
+                f"{name} throughput with the page cache off (rendered every time)",
+                series(name, "rps", uncached),
+                "req/s",
+                baseline_name="minimal endpoint /bench/ping, same server",
+                baseline_samples=series("minimal", "rps", uncached),
+                notes="for comparison only: what the page cache buys; the goal is about the "
+                "production configuration above",
+            )
+        )
+    errors = {
+        f"{name}{suffix}": sum(s["errors"] for s in source[name])
+        for suffix, source in (("", samples), (" (cache off)", uncached))
+        for name in source
+    }
     write_result(
         "pages",
         figures,
