@@ -166,8 +166,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from lanet import create_app
 
-    with create_app().app_context():
-        age = heartbeat_age_seconds()
+    try:
+        with create_app().app_context():
+            age = heartbeat_age_seconds()
+    except Exception as exc:  # the check's answer is "unhealthy", never a traceback
+        print(f"cannot read the worker heartbeat: {type(exc).__name__}")
+        return 1
     if age is None or age > args.max_heartbeat_age:
         print(f"worker heartbeat is {'missing' if age is None else f'{age:.0f}s old'}")
         return 1
