@@ -666,6 +666,7 @@ def test_redis_outage_registrations_keep_succeeding_and_mail_and_calendars_catch
     )
     health = requests.get(f"{url}/healthz", timeout=30)
     assert health.status_code == 503 and health.json()["broker"]["ok"] is False
+    assert set(health.json()["queues"]["queues"].values()) == {None}
     time.sleep(2)
     pending = drill.scalar(
         "SELECT count(*) FROM outbox_messages WHERE event_id = %s AND status <> 'sent'", event_id

@@ -132,7 +132,10 @@ def report() -> dict:
         "status": "ok" if db_ok and broker_ok else "unavailable",
         "database": {"ok": db_ok, "detail": db_detail},
         "broker": {"ok": broker_ok, "detail": broker_detail},
-        "queues": queue_depths() if broker_ok else {"ok": False, "queues": {}},
+        # Broker down: each depth is unknown (null), not 0.
+        "queues": queue_depths()
+        if broker_ok
+        else {"ok": False, "queues": dict.fromkeys(queue_names())},
         "worker_heartbeat": heartbeat.isoformat() if heartbeat else None,
     }
 
