@@ -28,6 +28,21 @@ from bench.common import PG_ADMIN_URL, REDIS_URL, goal_met  # noqa: E402
 RESULTS = BENCH / "results"
 DOCS = ROOT / "docs" / "benchmarks.md"
 NOT_BENCHMARKS = {"run", "common", "__init__"}
+# The issue's goals, for figures whose script states none (matched by name prefix).
+DEFAULT_GOALS = {
+    ("registration_storm", "registrations per second"): ">= 0.5",
+}
+# Goals the issue states between two figures of one benchmark rather than against its
+# baseline: (benchmark, figure, compared with figure, name of the derived figure, goal).
+DERIVED = [
+    (
+        "calendar_feed",
+        "network feed served from storage",
+        "cold build of the network feed",
+        "network feed served from storage vs its cold build (times faster)",
+        ">= 20",
+    ),
+]
 # Correctness counts that must be zero, whatever the speed.
 _MUST_BE_ZERO = ("overbooked", "lost", "duplicated", "duplicate", "missing")
 
@@ -107,13 +122,45 @@ def normalise_figure(raw: dict[str, Any]) -> dict[str, Any]:
     return figure
 
 
-def _figures_of(body: dict[str, Any]) -> list[dict[str, Any]]:
+def _figures_of(name: str, body: dict[str, Any]) -> list[dict[str, Any]]:
     figures = body.get("figures")
     if isinstance(figures, dict):
         figures = [{"name": key, **value} for key, value in figures.items()]
     if not figures and "value" in body:
         figures = [body]
-    return [normalise_figure(f) for f in figures or [] if isinstance(f, dict)]
+    figures = [dict(f) for f in figures or [] if isinstance(f, dict)]
+    for figure in figures:
+        for (benchmark, prefix), goal in DEFAULT_GOALS.items():
+            if benchmark == name and str(figure.get("name", "")).startswith(prefix):
+                figure.setdefault("goal", goal)
+    return [normalise_figure(f) for f in figures] + _derived(name, figures)
+
+
+def _derived(name: str, figures: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Figures the issue compares with each other: the faster one over the slower one."""
+    found = []
+    for benchmark, fast_prefix, slow_prefix, label, goal in DERIVED:
+        if benchmark != name:
+            continue
+        fast = next((f for f in figures if str(f.get("name")).startswith(fast_prefix)), None)
+        slow = next((f for f in figures if str(f.get("name")).startswith(slow_prefix)), None)
+        if fast is None or slow is None:
+            continue
+        found.append(
+            normalise_figure(
+                {
+                    "name": label,
+                    "value": fast.get("value"),
+                    "unit": fast.get("unit"),
+                    "baseline_name": slow.get("name"),
+                    "baseline_value": slow.get("value"),
+                    "better": "lower",
+                    "goal": goal,
+                    "notes": "derived by bench/run.py from the two figures above (medians)",
+                }
+            )
+        )
+    return found
 
 
 def failed_checks(checks: dict[str, Any]) -> list[str]:
@@ -147,7 +194,7 @@ def collect(name: str, run: dict[str, Any] | None) -> dict[str, Any]:
     entry.update(
         description=body.get("description", ""),
         runs=body.get("runs"),
-        figures=_figures_of(body),
+        figures=_figures_of(name, body),
         checks=body.get("checks") or {},
         parameters=body.get("parameters") or {},
     )

@@ -451,3 +451,23 @@ def test_the_beat_health_command_exits_1_without_a_fresh_heartbeat(app, db, monk
         assert "cannot read the worker heartbeat" in capsys.readouterr().out
     finally:
         app.extensions["celery"].set_default()
+
+
+def test_the_issue_goals_complete_figures_that_state_none(runner):
+    storm = runner._figures_of(
+        "registration_storm",
+        {"figures": [{"name": "registrations per second (30 clients)", "value": 50,
+                      "unit": "req/s", "baseline_value": 200}]},
+    )  # fmt: skip
+    assert storm[0]["goal"] == ">= 0.5" and storm[0]["met"] is False
+    feed = runner._figures_of(
+        "calendar_feed",
+        {"figures": [
+            {"name": "cold build of the network feed (5000 events)", "value": 2.5, "unit": "s"},
+            {"name": "network feed served from storage (5000 events)", "value": 0.05, "unit": "s"},
+        ]},
+    )  # fmt: skip
+    derived = feed[-1]
+    assert derived["name"].startswith("network feed served from storage vs its cold build")
+    assert derived["ratio"] == pytest.approx(50) and derived["met"] is True
+    assert derived["goal"] == ">= 20" and len(feed) == 3
