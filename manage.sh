@@ -42,7 +42,7 @@ run() {
 test_suite() {
   setup "test"
   export PATH="$PWD/$VENV/bin:$PATH"
-  ruff check . && ruff format --check . >/dev/null
+  ruff check . && ruff format --check .
   if python -m lanet.testing.services; then
     echo "== test suite on PostgreSQL and Redis"
     LANET_TEST_DB=postgres pytest "$@"

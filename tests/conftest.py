@@ -117,6 +117,7 @@ def app(service_env, database_url, redis_url):
         from flask import g
 
         g.pop("_login_user", None)
+
     if redis_url:
         celery_app = application.extensions["celery"]
         celery_app.conf.broker_url = redis_url
