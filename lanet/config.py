@@ -96,6 +96,8 @@ def load() -> dict:
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", False),
         "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL") or "memory://",
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
+        # Separate deployments (or test servers) sharing one Redis keep separate counters.
+        "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "lanet"),
         "RATELIMIT_HEADERS_ENABLED": True,
         # Redis down: limits fall back to each process's memory instead of failing requests.
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,

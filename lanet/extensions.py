@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import Flask, current_app, has_app_context
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -33,4 +34,32 @@ mail = Mail()
 csrf = CSRFProtect()
 login_manager = LoginManager()
 babel = Babel()
-limiter = Limiter(key_func=get_remote_address)
+
+
+class AppLimiter(Limiter):
+    """Flask-Limiter keeps `enabled` on the one shared object, so the last app initialised
+    would decide for every app in the process. Here each app's RATELIMIT_ENABLED decides for
+    its own requests (tests build several apps; a process in production has one)."""
+
+    def init_app(self, app: Flask) -> None:
+        wanted = app.config.get("RATELIMIT_ENABLED", True)
+        # Always install the hooks, so an app that enables limits later still has them.
+        app.config["RATELIMIT_ENABLED"] = True
+        try:
+            super().init_app(app)
+        finally:
+            app.config["RATELIMIT_ENABLED"] = wanted
+
+    @property
+    def enabled(self) -> bool:
+        if has_app_context():
+            return bool(current_app.config.get("RATELIMIT_ENABLED", True))
+        return True
+
+    @enabled.setter
+    def enabled(self, _value: bool) -> None:
+        # Set by Limiter.__init__ and init_app; the app's own config is read instead.
+        pass
+
+
+limiter = AppLimiter(key_func=get_remote_address)

@@ -88,6 +88,8 @@ def service_env(database_url, redis_url, instance_dir) -> dict[str, str]:
         "SECRET_KEY": "test-secret-key",
         "MAIL_FOLDER": str(instance_dir / "mail"),
         "RATELIMIT_ENABLED": "0",
+        # Each run's servers count requests apart from earlier runs' on the shared Redis.
+        "RATELIMIT_KEY_PREFIX": f"lanet-test-{uuid.uuid4().hex[:8]}",
         "PYTHONUNBUFFERED": "1",
     }
     if redis_url:

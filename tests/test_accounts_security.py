@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from urllib.parse import urlsplit
 
 import pytest
@@ -157,6 +158,7 @@ def limited_server(service_env, db, tmp_path):
     """A real gunicorn with rate limiting on (Redis storage when the run has REDIS_URL)."""
     env = {
         **service_env,
+        "RATELIMIT_KEY_PREFIX": f"accounts-limit-{uuid.uuid4().hex}",
         "RATELIMIT_ENABLED": "1",
         "RATELIMIT_LOGIN": "3 per minute",
         "RATELIMIT_PASSWORD_RESET": "2 per minute",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 from datetime import date
 
 import pytest
@@ -242,6 +243,7 @@ def test_rate_limit_answers_429_problem_with_retry_after(db, service_env, tmp_pa
         "RATELIMIT_ENABLED": "1",
         "API_RATE_LIMIT": "3/minute",
         "LANET_INSTANCE": str(tmp_path),
+        "RATELIMIT_KEY_PREFIX": f"api-limit-{uuid.uuid4().hex}",
     }
     process, base = start_gunicorn(env, tmp_path / "gunicorn.log", workers=1, threads=1)
     try:

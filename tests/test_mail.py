@@ -377,8 +377,12 @@ def test_the_relay_requeues_what_is_due(app, db):
 # --- the embedded default -------------------------------------------------------------------
 
 
-def test_without_mail_server_messages_go_to_the_folder_and_the_dev_page(app, db, client):
+def test_without_mail_server_messages_go_to_the_folder_and_the_dev_page(
+    app, db, client, tmp_path, monkeypatch
+):
     assert not app.config["MAIL_SERVER"]
+    # A folder of its own: other tests of the session also write into the shared one.
+    monkeypatch.setitem(app.config, "MAIL_FOLDER", str(tmp_path / "mail"))
     queue(name="Ana Pérez", language="en", calendar_ics=INVITE)
     db.session.commit()
     assert service.deliver_due().sent == 1
