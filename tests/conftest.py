@@ -145,6 +145,11 @@ def _empty_tables() -> None:
 
 @pytest.fixture()
 def db(app):
+    # Tests that build a second app make its Celery app the current one; tasks called by later
+    # tests must run in this app again.
+    celery_app = app.extensions["celery"]
+    celery_app.set_current()
+    celery_app.set_default()
     with app.app_context():
         yield _db
         _db.session.rollback()
