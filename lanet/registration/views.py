@@ -244,32 +244,30 @@ def change(token: str):
     return _manage_page(registration, form, 422)
 
 
-@bp.post("/r/<token>/cancel")
-def cancel(token: str):
+def _participant_decision(token: str, decide, done_message: str):
+    """A confirmed POST from the private link: the service decides, the page tells."""
     _registration_or_404(token)
     if not forms.ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        service.cancel_registration(token)
+        decide(token)
     except service.RegistrationError as error:
         flash(error.message, "error")
     else:
-        flash(_("Your registration is cancelled."), "success")
+        flash(done_message, "success")
     return redirect(url_for("registration.manage", token=token))
+
+
+@bp.post("/r/<token>/cancel")
+def cancel(token: str):
+    return _participant_decision(
+        token, service.cancel_registration, _("Your registration is cancelled.")
+    )
 
 
 @bp.post("/r/<token>/accept")
 def accept(token: str):
-    _registration_or_404(token)
-    if not forms.ConfirmForm().validate_on_submit():
-        abort(400)
-    try:
-        service.accept_offer(token)
-    except service.RegistrationError as error:
-        flash(error.message, "error")
-    else:
-        flash(_("Your seat is confirmed."), "success")
-    return redirect(url_for("registration.manage", token=token))
+    return _participant_decision(token, service.accept_offer, _("Your seat is confirmed."))
 
 
 @bp.get("/r/<token>/calendar.ics")
