@@ -346,3 +346,19 @@ def test_focal_points_and_organizers_find_their_pages(db, client, make_user, sig
     page = client.get(f"/events/{event.slug}").data
     assert f'href="/manage/events/{event.slug}/registrations"'.encode() in page
     assert b'href="/focal-point/nominations"' not in page
+
+
+def test_invitation_file_that_is_not_utf8_text_is_refused(
+    db, client, make_user, sign_in, make_event
+):
+    event = make_event()
+    sign_in(client, make_user("organizer", event=event))
+    latin1 = io.BytesIO("email\nJosé.Peña@example.org\n".encode("latin-1"))
+    response = client.post(
+        f"/manage/events/{event.slug}/invitations/csv",
+        data={"csv-file": (latin1, "list.csv")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422
+    assert b"UTF-8" in response.data
+    assert _count(db, Invitation) == 0

@@ -458,9 +458,7 @@ def invite_csv(slug: str):
     form = forms.InviteCsvForm(prefix="csv")
     if form.validate_on_submit():
         text = _read_upload(form.file)
-        if text is None:
-            form.file.errors = [_("The file must be UTF-8 text.")]
-        else:
+        if text is not None:
             try:
                 invitees = service.parse_invitation_csv(text)
             except service.ImportRejected as error:
@@ -503,13 +501,15 @@ def invite_group(slug: str, source: str):
 
 
 def _read_upload(field) -> str | None:
+    """The uploaded file as text; None, with the field's error set, when it is not UTF-8 text."""
     raw = field.data.read(2_000_001)
-    if len(raw) > 2_000_000:
-        return None
     try:
-        return raw.decode("utf-8-sig")
+        if len(raw) <= 2_000_000:
+            return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return None
+        pass
+    field.errors = [_("The file must be UTF-8 text.")]
+    return None
 
 
 # --- Focal points ----------------------------------------------------------------------------
@@ -593,9 +593,7 @@ def nominate_csv():
     form.event.choices = [(e.id, e.title) for e in queries.open_events()]
     if form.validate_on_submit():
         text = _read_upload(form.file)
-        if text is None:
-            form.file.errors = [_("The file must be UTF-8 text.")]
-        else:
+        if text is not None:
             try:
                 nominees = service.parse_nomination_csv(text)
                 created = service.nominate(form.event.data, country, nominees, current_user.id)
