@@ -67,9 +67,11 @@ def redis_url() -> str | None:
         return None
     import redis
 
-    base = services.REDIS_URL.rsplit("/", 1)[0]
-    number = random.SystemRandom().randint(1, 15)
-    url = f"{base}/{number}"
+    # Engineers running suites side by side each name their own database.
+    url = os.environ.get("LANET_TEST_REDIS_URL")
+    if not url:
+        base = services.REDIS_URL.rsplit("/", 1)[0]
+        url = f"{base}/{random.SystemRandom().randint(1, 15)}"
     redis.Redis.from_url(url).flushdb()
     return url
 
