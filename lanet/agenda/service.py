@@ -210,7 +210,13 @@ def _apply(item: AgendaItem, data: ItemInput, starts_at: datetime, ends_at: date
     item.title = data.title.strip()
     item.description = (data.description or "").strip() or None
     item.room = (data.room or "").strip() or None
-    wanted = [_speaker(s, position) for position, s in enumerate(data.speakers)]
+    # A speaker shown in the edit form and saved unchanged stays the same person, whatever
+    # other person shares the name.
+    current = {_speaker_line(s): s.person for s in item.speakers}
+    wanted = [
+        _speaker(s, position, current.get(_input_line(s)))
+        for position, s in enumerate(data.speakers)
+    ]
     # Replaced as a whole; the unique (item, person) pair forbids the same person twice.
     seen: set[int] = set()
     item.speakers.clear()
@@ -222,18 +228,35 @@ def _apply(item: AgendaItem, data: ItemInput, starts_at: datetime, ends_at: date
         item.speakers.append(speaker)
 
 
-def _speaker(data: SpeakerInput, position: int) -> AgendaSpeaker:
+def speakers_text(item: AgendaItem) -> str:
+    """The speakers as the edit form shows them, one per line, in the form `parse_speakers`
+    reads back: saving the form unchanged keeps the same speakers."""
+    return "\n".join(_speaker_line(s) for s in item.speakers)
+
+
+def _speaker_line(speaker: AgendaSpeaker) -> str:
+    name = speaker.person.full_name
+    return f"{name} ({speaker.affiliation})" if speaker.affiliation else name
+
+
+def _input_line(data: SpeakerInput) -> str:
+    name = " ".join(data.name.split())
+    affiliation = (data.affiliation or "").strip()
+    return f"{name} ({affiliation})" if affiliation else name
+
+
+def _speaker(data: SpeakerInput, position: int, known: Person | None = None) -> AgendaSpeaker:
     """Finds the speaker by email when given, else by exact name; creates the person otherwise."""
     name = " ".join(data.name.split())
     email = (data.email or "").strip().lower() or None
-    person = None
-    if email:
+    person = known if known is not None and not email else None
+    if person is None and email:
         person = db.session.scalar(select(Person).where(Person.email == email))
     if person is None:
         first, _sep, last = name.partition(" ")
-        person = db.session.scalar(
-            select(Person).where(Person.first_name == first, Person.last_name == last).limit(1)
-        )
+        # The whole name, so "Ana María López" finds the person stored as "Ana María" + "López".
+        full = func.trim(Person.first_name + " " + func.coalesce(Person.last_name, ""))
+        person = db.session.scalar(select(Person).where(full == name).order_by(Person.id).limit(1))
         if person is None:
             person = Person(first_name=first, last_name=last, email=email)
             db.session.add(person)

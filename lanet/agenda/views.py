@@ -209,15 +209,17 @@ def edit_item(slug: str, item_id: int):
     if item is None or item.event_id != event.id:
         abort(404)
     zone = ZoneInfo(event.timezone)
+    # No `obj=item`: WTForms prefers an object's attribute over a keyword, and `item.speakers`
+    # is a list of rows, which would fill the field with their repr.
     form = AgendaItemForm(
-        obj=item,
+        kind=item.kind,
+        title=item.title,
+        room=item.room,
+        description=item.description,
         day=item.starts_at.astimezone(zone).date(),
         start=item.starts_at.astimezone(zone).time(),
         end=item.ends_at.astimezone(zone).time(),
-        speakers="\n".join(
-            f"{s.person.full_name} ({s.affiliation})" if s.affiliation else s.person.full_name
-            for s in item.speakers
-        ),
+        speakers=service.speakers_text(item),
     )
     if request.method == "POST":
         if _save(form, lambda data: service.edit_item(item_id, data)):
