@@ -173,6 +173,7 @@ def test_dashboard_report_and_files(staff_client, world):
     assert page.status_code == 200 and "Lemkin" in page.text
     csv_file = staff_client.get("/staff/reports/2014.csv")
     assert "Argentina" in csv_file.data.decode("utf-8-sig")
+    assert csv_file.headers["Content-Type"] == "text/csv; charset=utf-8"
     xlsx = staff_client.get("/staff/reports/2014.xlsx")
     workbook = load_workbook(io.BytesIO(xlsx.data))
     assert workbook.sheetnames == ["seminars", "lemkin", "countries"]
@@ -263,3 +264,25 @@ def test_the_annual_report_of_the_demo_data(app, seeded):
             everyone.add(person_id)
     assert countries.footer[3] == len(everyone) > 0
     assert sum(row[3] for row in countries.rows) == sum(len(s) for s in people_by_country.values())
+
+
+def test_report_pdf_prints_polish_spanish_and_portuguese_names(staff_client, world):
+    from pypdf import PdfReader
+
+    world.e1.city = "Oświęcim"
+    world.e2.city = "São Paulo"
+    _db.session.commit()
+    compile_totals()
+    pdf = staff_client.get("/staff/reports/2014.pdf?lang=es")
+    assert pdf.status_code == 200 and pdf.headers["Content-Type"] == "application/pdf"
+    reader = PdfReader(io.BytesIO(pdf.data))
+    text = " ".join(page.extract_text() for page in reader.pages)
+    assert "Oświęcim" in text and "São Paulo" in text and "Pérez" not in text
+    assert "Participantes" in text
+    # The font travels inside the file: a reader without DejaVu installed prints the same.
+    fonts = {
+        str(font["/BaseFont"])
+        for page in reader.pages
+        for font in page["/Resources"]["/Font"].values()
+    }
+    assert {"/AAAAAA+DejaVuSans", "/AAAAAA+DejaVuSans-Bold"} <= fonts, fonts

@@ -236,6 +236,37 @@ def to_xlsx(tables: list[ReportTable], sheet_names: list[str] | None = None) -> 
     return buffer.getvalue()
 
 
+PDF_FONT = "DejaVuSans"
+
+
+def _register_pdf_font() -> str:
+    """Registers DejaVu Sans (regular and bold) with reportlab and returns its family name.
+
+    The PDF's standard Helvetica has no ś, ę or ł ("Oświęcim" printed as ■); DejaVu Sans covers
+    Polish, Spanish and Portuguese. Its files come with matplotlib, a dependency already (its
+    licence allows redistribution), so a fresh machine needs no system fonts.
+    """
+    import os
+
+    import matplotlib
+    from reportlab.lib.fonts import addMapping
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    if PDF_FONT in pdfmetrics.getRegisteredFontNames():
+        return PDF_FONT
+    folder = os.path.join(matplotlib.get_data_path(), "fonts", "ttf")
+    bold = f"{PDF_FONT}-Bold"
+    pdfmetrics.registerFont(TTFont(PDF_FONT, os.path.join(folder, "DejaVuSans.ttf")))
+    pdfmetrics.registerFont(TTFont(bold, os.path.join(folder, "DejaVuSans-Bold.ttf")))
+    # <b> inside a Paragraph looks the bold face up through this mapping.
+    addMapping(PDF_FONT, 0, 0, PDF_FONT)
+    addMapping(PDF_FONT, 1, 0, bold)
+    addMapping(PDF_FONT, 0, 1, PDF_FONT)
+    addMapping(PDF_FONT, 1, 1, bold)
+    return PDF_FONT
+
+
 def to_pdf(tables: list[ReportTable], title: str) -> bytes:
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4, landscape
@@ -243,7 +274,12 @@ def to_pdf(tables: list[ReportTable], title: str) -> bytes:
     from reportlab.lib.units import cm
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    styles = getSampleStyleSheet()
+    font = _register_pdf_font()
+    sample = getSampleStyleSheet()
+    styles = {
+        name: sample[name].clone(f"lanet-{name}", fontName=font)
+        for name in ("Title", "Heading2", "BodyText")
+    }
     cell_style = styles["BodyText"].clone("cell", fontSize=8, leading=10)
     buffer = io.BytesIO()
     document = SimpleDocTemplate(
@@ -256,7 +292,7 @@ def to_pdf(tables: list[ReportTable], title: str) -> bytes:
         topMargin=1.5 * cm,
         bottomMargin=1.5 * cm,
     )
-    story: list = [Paragraph(title, styles["Title"])]
+    story: list = [Paragraph(_escape(title), styles["Title"])]
     for table in tables:
         story.append(Paragraph(table.title, styles["Heading2"]))
         data = [[Paragraph(f"<b>{_escape(c)}</b>", cell_style) for c in table.columns]]

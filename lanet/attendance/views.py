@@ -438,7 +438,8 @@ def annual_report_file(year: int, fmt: str):
         content = report.to_xlsx(tables)
     else:
         content = report.to_pdf(tables, _("LANET annual report tables %(year)s", year=year))
-    response = Response(content, mimetype=REPORT_TYPES[fmt])
+    # content_type, not mimetype: Flask adds "; charset=utf-8" to a text/* mimetype itself.
+    response = Response(content, content_type=REPORT_TYPES[fmt])
     filename = f"lanet-report-{year}-{current_language()}.{fmt}"
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
