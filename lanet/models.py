@@ -1,8 +1,9 @@
 """Imports every feature's models so that metadata, Alembic and the shell see them all."""
 
-from lanet.accounts.models import ApiToken, AuditEntry, RoleName, User, UserRole, UserToken
+from lanet.accounts.models import ApiToken, RoleName, User, UserRole, UserToken
 from lanet.agenda.models import AgendaItem, AgendaSpeaker, AgendaVersion
 from lanet.attendance.models import Attendance
+from lanet.core.audit import AuditEntry
 from lanet.core.models import StoredFile
 from lanet.events.models import Cycle, Event, EventPartner, EventQuota, Series
 from lanet.mail.models import OutboxAttachment, OutboxMessage

@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import func, select
 
 from lanet.accounts import service
-from lanet.accounts.models import AuditEntry, User, UserToken
+from lanet.accounts.models import User, UserToken
 from lanet.accounts.passwords import hash_password, verify_password
+from lanet.core.audit import AuditEntry
 from lanet.core.types import utcnow
 from lanet.mail.models import OutboxMessage
 from lanet.network.models import Person
@@ -316,7 +317,7 @@ def test_a_disabled_user_loses_the_session(client, db, make_user, login):
 
 
 def test_audit_page_filters_and_paginates(client, db, make_user, login):
-    from lanet.accounts import audit
+    from lanet.core import audit
 
     staff = make_user("staff")
     event = new_event("audit-ev")

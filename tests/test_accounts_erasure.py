@@ -9,9 +9,10 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from lanet.accounts import audit
-from lanet.accounts.models import AuditEntry, User, UserRole
+from lanet.accounts.models import User, UserRole
 from lanet.attendance.models import Attendance, AttendanceTotal
+from lanet.core import audit
+from lanet.core.audit import AuditEntry
 from lanet.mail.models import OutboxMessage
 from lanet.mail.service import queue_message
 from lanet.network import service as people_service

@@ -15,7 +15,7 @@ import pytest
 from flask import g
 from sqlalchemy import func, select, update
 
-from lanet.accounts.models import AuditEntry
+from lanet.core.audit import AuditEntry
 from lanet.core.types import utcnow
 from lanet.mail import service
 from lanet.mail.models import OutboxMessage

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from lanet.accounts.models import AuditEntry
+from lanet.core.audit import AuditEntry
 from lanet.core.types import utcnow
 from lanet.events.models import Event, EventQuota
 from lanet.mail.models import OutboxMessage

@@ -1,4 +1,4 @@
-"""Users, roles, tokens and the audit log."""
+"""Users, roles and tokens."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import hashlib
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lanet.core.types import UTCDateTime, enum_check, utcnow
@@ -109,21 +109,3 @@ class ApiToken(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship()
-
-
-class AuditEntry(db.Model):
-    __tablename__ = "audit_entries"
-    __table_args__ = (Index("ix_audit_entries_object", "object_type", "object_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    # Who acted when no user did: 'participant link', 'worker', 'cli'…
-    actor: Mapped[str | None] = mapped_column(String(120))
-    action: Mapped[str] = mapped_column(String(64))
-    object_type: Mapped[str] = mapped_column(String(40))
-    object_id: Mapped[int | None]
-    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"), index=True)
-    # Personal fields are blanked here when a person is erased.
-    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
-    changes: Mapped[dict] = mapped_column(JSON, default=dict)

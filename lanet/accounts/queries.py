@@ -8,7 +8,8 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
-from lanet.accounts.models import AuditEntry, User
+from lanet.accounts.models import User
+from lanet.core.audit import AuditEntry
 from lanet.events.models import Event
 from lanet.extensions import db
 from lanet.network.models import Country, Person

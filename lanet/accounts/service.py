@@ -17,10 +17,10 @@ from flask import current_app
 from flask_babel import lazy_gettext as _
 from sqlalchemy import select
 
-from lanet.accounts import audit
 from lanet.accounts.models import RoleName, TokenPurpose, User, UserRole, UserToken
 from lanet.accounts.passwords import MIN_LENGTH, burn_time, hash_password, needs_rehash
 from lanet.accounts.passwords import verify_password as _verify
+from lanet.core import audit
 from lanet.core.types import utcnow
 from lanet.events.models import Event
 from lanet.extensions import db

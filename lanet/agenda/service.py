@@ -17,10 +17,10 @@ from zoneinfo import ZoneInfo
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from lanet.accounts import audit
 from lanet.agenda.models import AgendaItem, AgendaItemKind, AgendaSpeaker, AgendaVersion
 from lanet.agenda.queries import draft_items, latest_version
 from lanet.agenda.text import _
+from lanet.core import audit
 from lanet.events.models import Event
 from lanet.extensions import db
 from lanet.network.models import Person

@@ -12,8 +12,8 @@ import secrets
 
 from sqlalchemy import select
 
-from lanet.accounts import audit
 from lanet.accounts.models import ApiToken, User
+from lanet.core import audit
 from lanet.core.types import utcnow
 from lanet.extensions import db
 

@@ -17,10 +17,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from lanet.accounts import audit
 from lanet.attendance import codes
 from lanet.attendance.models import Attendance, CheckInMethod
 from lanet.attendance.totals import request_compile
+from lanet.core import audit
 from lanet.core.types import utcnow
 from lanet.events.models import Event, EventStatus
 from lanet.extensions import db

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 
-from lanet.accounts import audit
 from lanet.agenda.text import _
+from lanet.core import audit
 from lanet.events.models import DatePrecision, Event, EventStatus
 from lanet.extensions import db
 

@@ -34,7 +34,7 @@ from sqlalchemy import and_, func, select, update
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session, selectinload
 
-from lanet.accounts import audit
+from lanet.core import audit
 from lanet.core.types import utcnow
 from lanet.extensions import db
 from lanet.mail import compose, transport

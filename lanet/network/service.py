@@ -12,9 +12,10 @@ from typing import Any
 
 from sqlalchemy import or_, select
 
-from lanet.accounts import audit
-from lanet.accounts.models import ApiToken, AuditEntry, User, UserToken
+from lanet.accounts.models import ApiToken, User, UserToken
 from lanet.attendance.models import Attendance
+from lanet.core import audit
+from lanet.core.audit import AuditEntry
 from lanet.core.types import utcnow
 from lanet.extensions import db
 from lanet.mail.models import OutboxMessage, OutboxStatus

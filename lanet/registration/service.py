@@ -26,8 +26,9 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from lanet.accounts import audit
-from lanet.accounts.models import AuditEntry, RoleName, User, UserRole
+from lanet.accounts.models import RoleName, User, UserRole
+from lanet.core import audit
+from lanet.core.audit import AuditEntry
 from lanet.core.types import utcnow
 from lanet.events.models import Event, EventQuota, EventStatus
 from lanet.extensions import db
