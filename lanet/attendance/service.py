@@ -183,7 +183,7 @@ def _record(
         person_id=registration.person_id,
         user_id=user_id,
     )
-    request_compile(db.session())
+    request_compile()
     db.session.commit()
     return CheckIn(attendance, registration)
 
@@ -239,7 +239,7 @@ def undo_check_in(event_id: int, attendance_id: int, *, user_id: int | None = No
         user_id=user_id,
     )
     db.session.delete(attendance)
-    request_compile(db.session())
+    request_compile()
     db.session.commit()
     return attendance
 
@@ -431,7 +431,7 @@ def import_sign_in_sheet(
         event_id=event.id,
         user_id=user_id,
     )
-    request_compile(db.session())
+    request_compile()
     db.session.commit()
     return result
 

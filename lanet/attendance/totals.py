@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import current_app
 from sqlalchemy import (
     Column,
     Integer,
@@ -21,7 +20,6 @@ from sqlalchemy import (
     cast,
     delete,
     distinct,
-    event,
     extract,
     func,
     insert,
@@ -33,6 +31,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from lanet.attendance.models import ALL_YEARS, Attendance, AttendanceTotal, TotalDimension
+from lanet.core import dispatch
 from lanet.core.types import UTCDateTime, utcnow
 from lanet.events.models import Cycle, Event, Series
 from lanet.extensions import db
@@ -42,7 +41,6 @@ from lanet.registration.models import Registration, RegistrationRole
 COMPILE_TASK = "lanet.attendance.compile_totals"
 PARTICIPANT_ROLES = (RegistrationRole.participant.value,)
 INSTRUCTOR_ROLES = (RegistrationRole.instructor.value, RegistrationRole.speaker.value)
-_PENDING = "lanet_totals_compile"
 
 _grain_metadata = MetaData()
 # One row per registration that has attendance; private to the compiling connection.
@@ -340,27 +338,13 @@ def compile_if_stale(requested_at: datetime | None) -> bool:
     return True
 
 
-def request_compile(session: Session) -> None:
-    """Once the attendance change commits, ask a worker (queue "reports") to recompile."""
-    if session.info.get(_PENDING):
-        return
-    session.info[_PENDING] = True
+def request_compile() -> None:
+    """Once the attendance change commits, ask a worker (queue "reports") to recompile.
 
-    @event.listens_for(session, "after_commit", once=True)
-    def _after_commit(committed: Session) -> None:
-        committed.info.pop(_PENDING, None)
-        _dispatch(utcnow())
-
-    @event.listens_for(session, "after_rollback", once=True)
-    def _after_rollback(rolled_back: Session) -> None:
-        rolled_back.info.pop(_PENDING, None)
-
-
-def _dispatch(requested_at: datetime) -> None:
-    celery_app = current_app.extensions["celery"]
-    try:
-        celery_app.send_task(
-            COMPILE_TASK, args=[requested_at.isoformat()], queue="reports", retry=False
-        )
-    except Exception:  # broker down: beat's periodic compile catches up
-        current_app.logger.warning("broker unavailable; totals will be recompiled by beat")
+    The request carries the commit's time, so a compile that started later is not repeated;
+    if the broker is down, beat's periodic compile catches up.
+    """
+    dispatch.on_commit(
+        lambda: dispatch.send_task(COMPILE_TASK, utcnow().isoformat(), queue="reports"),
+        key=COMPILE_TASK,
+    )

@@ -14,11 +14,11 @@ from datetime import UTC, timedelta
 
 from flask import Response, current_app, request
 from sqlalchemy import String, extract, select
-from sqlalchemy import event as sa_event
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, defer, selectinload
+from sqlalchemy.orm import defer, selectinload
 
 from lanet.calendars import build
+from lanet.core import dispatch
 from lanet.core.models import StoredFile
 from lanet.core.types import utcnow
 from lanet.events.models import Event, EventKind
@@ -28,7 +28,7 @@ from lanet.network.models import LANGUAGES, Person
 from lanet.registration.models import Registration, RegistrationStatus
 
 CONTENT_TYPE = "text/calendar; charset=utf-8"
-_PENDING_REBUILD = "lanet_calendar_rebuild"
+REBUILD_TASK = "lanet.calendars.rebuild_event"
 
 
 # --- storage -------------------------------------------------------------------------------
@@ -310,32 +310,11 @@ def _etags() -> dict[str, str]:
 
 
 def rebuild_after_commit(event_id: int) -> None:
-    """Asks the calendars worker to rebuild once the change is committed; a rollback asks nothing."""
-    session = db.session()
-    pending: set[int] = session.info.setdefault(_PENDING_REBUILD, set())
-    first = not pending
-    pending.add(event_id)
-    if not first:
-        return
+    """Asks the calendars worker to rebuild once the change is committed; a rollback asks nothing.
 
-    @sa_event.listens_for(session, "after_commit", once=True)
-    def _after_commit(committed: Session) -> None:
-        for pending_id in sorted(committed.info.pop(_PENDING_REBUILD, set())):
-            _dispatch(pending_id)
-
-    @sa_event.listens_for(session, "after_rollback", once=True)
-    def _after_rollback(rolled_back: Session) -> None:
-        rolled_back.info.pop(_PENDING_REBUILD, None)
-
-
-def _dispatch(event_id: int) -> None:
-    celery_app = current_app.extensions["celery"]
-    try:
-        celery_app.send_task(
-            "lanet.calendars.rebuild_event", args=[event_id], queue="calendars", retry=False
-        )
-    except Exception:  # broker down: the periodic sweep rebuilds stale files
-        current_app.logger.warning("broker unavailable; calendar sweep will rebuild later")
+    A broker outage leaves it to the periodic sweep, which rebuilds stale files.
+    """
+    dispatch.send_after_commit(REBUILD_TASK, event_id, queue="calendars")
 
 
 # --- updates to registrants ------------------------------------------------------------------

@@ -27,20 +27,18 @@ from datetime import timedelta
 from urllib.parse import urlparse
 
 import psycopg
-from flask import current_app, has_app_context
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from psycopg import generators, pq, waiting
 from sqlalchemy import and_, func, select, update
-from sqlalchemy import event as sa_event
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import selectinload
 
-from lanet.core import audit
+from lanet.core import audit, dispatch
 from lanet.core.types import utcnow
 from lanet.extensions import db
 from lanet.mail import compose, transport
 from lanet.mail.models import OutboxAttachment, OutboxMessage, OutboxStatus
 
-_PENDING_DISPATCH = "lanet_outbox_dispatch"
 DELIVER_TASK = "lanet.mail.deliver_pending"
 
 # Settings with their defaults; each may be set in the app config or the environment.
@@ -133,37 +131,13 @@ def queue_message(
         ],
     )
     db.session.add(message)
-    _dispatch_after_commit(db.session())
+    dispatch.send_after_commit(DELIVER_TASK, queue="mail")
     return message
-
-
-def _dispatch_after_commit(session: Session) -> None:
-    """Queues delivery only once the rows are committed; a rollback queues nothing."""
-    session.info[_PENDING_DISPATCH] = True
-
-
-@sa_event.listens_for(Session, "after_commit")
-def _after_commit(session: Session) -> None:
-    if session.info.pop(_PENDING_DISPATCH, False) and has_app_context():
-        request_delivery()
-
-
-@sa_event.listens_for(Session, "after_rollback")
-def _after_rollback(session: Session) -> None:
-    # The rows are gone, and so is the reason to dispatch: a later commit must not carry it.
-    session.info.pop(_PENDING_DISPATCH, None)
 
 
 def request_delivery(tasks: int = 1) -> bool:
     """Asks workers to deliver what is due; if the broker is down, the relay catches up."""
-    celery_app = current_app.extensions["celery"]
-    try:
-        for _ in range(tasks):
-            celery_app.send_task(DELIVER_TASK, queue="mail", retry=False)
-    except Exception as error:  # any broker failure: the beat relay re-dispatches pending mail
-        current_app.logger.warning("broker unavailable (%s); the outbox relay will dispatch", error)
-        return False
-    return True
+    return all(dispatch.send_task(DELIVER_TASK, queue="mail") for _ in range(tasks))
 
 
 # --- the relay ---------------------------------------------------------------------------
@@ -504,6 +478,6 @@ def resend(message_id: int) -> OutboxMessage:
         changes={"status": [OutboxStatus.failed.value, OutboxStatus.pending.value]},
         event_id=message.event_id,
     )
-    _dispatch_after_commit(db.session())
+    dispatch.send_after_commit(DELIVER_TASK, queue="mail")
     db.session.commit()
     return message

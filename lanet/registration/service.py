@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -22,12 +22,10 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, func, or_, select, update
-from sqlalchemy import event as sa_event
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from lanet.accounts.models import RoleName, User, UserRole
-from lanet.core import audit
+from lanet.core import audit, dispatch
 from lanet.core.audit import AuditEntry
 from lanet.core.types import utcnow
 from lanet.events.models import Event, EventQuota, EventStatus
@@ -145,37 +143,9 @@ def invitation_url(invitation: Invitation) -> str:
     return f"{_base_url()}/invitations/{invitation.token}"
 
 
-_AFTER_COMMIT = "lanet_registration_after_commit"
-
-
-def _after_commit(action: Callable[[], None]) -> None:
-    """Runs `action` once the current transaction commits; a rollback drops it."""
-    session: Session = db.session()
-    actions = session.info.setdefault(_AFTER_COMMIT, [])
-    actions.append(action)
-    if len(actions) > 1:
-        return
-
-    @sa_event.listens_for(session, "after_commit", once=True)
-    def _run(committed: Session) -> None:
-        for pending in committed.info.pop(_AFTER_COMMIT, []):
-            pending()
-
-    @sa_event.listens_for(session, "after_rollback", once=True)
-    def _forget(rolled_back: Session) -> None:
-        rolled_back.info.pop(_AFTER_COMMIT, None)
-
-
 def _request_promotion(event_id: int) -> None:
     """Asks a worker to offer freed seats; the beat sweep catches up if the broker is down."""
-
-    def send() -> None:
-        try:
-            current_app.extensions["celery"].send_task(PROMOTE_TASK, args=[event_id], retry=False)
-        except Exception:  # broker down: the periodic sweep promotes later
-            current_app.logger.warning("broker unavailable; waiting-list sweep will promote")
-
-    _after_commit(send)
+    dispatch.send_after_commit(PROMOTE_TASK, event_id)
 
 
 def seat_lock_enabled() -> bool:

@@ -1,0 +1,67 @@
+"""After-commit dispatch: work a change causes is sent only once that change is committed.
+
+The one mechanism every feature uses (mail delivery, calendar rebuilds, waiting-list
+promotion, attendance totals). Actions wait in the session's `info`; the commit runs them,
+a rollback forgets them, so a later commit never carries work for rows that are gone.
+Identical requests within one transaction run once. A broker outage is logged and left to
+each feature's periodic sweep (beat), which catches up: work is delayed, never lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from typing import Any
+
+from flask import current_app, has_app_context
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session
+
+from lanet.extensions import db
+
+_PENDING = "lanet_after_commit"
+
+
+def on_commit(action: Callable[[], object], *, key: Hashable | None = None) -> None:
+    """Runs `action` once the current transaction commits; a rollback drops it.
+
+    Actions with the same `key` run once per transaction (the first one queued wins).
+    """
+    session: Session = db.session()
+    pending: dict[Hashable, Callable[[], object]] = session.info.setdefault(_PENDING, {})
+    pending.setdefault(key if key is not None else object(), action)
+
+
+def send_task(task_name: str, *args: Any, queue: str | None = None, **kwargs: Any) -> bool:
+    """Sends a Celery task now; a broker failure is logged (beat's sweep catches up)."""
+    options: dict[str, Any] = {"args": list(args), "kwargs": kwargs, "retry": False}
+    if queue is not None:
+        options["queue"] = queue
+    try:
+        current_app.extensions["celery"].send_task(task_name, **options)
+    except Exception as error:  # any broker failure: the periodic sweep dispatches later
+        current_app.logger.warning(
+            "broker unavailable (%s); %s waits for its periodic sweep", error, task_name
+        )
+        return False
+    return True
+
+
+def send_after_commit(task_name: str, *args: Any, queue: str | None = None, **kwargs: Any) -> None:
+    """Sends the Celery task by name after the current session commits; dropped on rollback."""
+    key = ("task", task_name, queue, repr(args), repr(sorted(kwargs.items())))
+    on_commit(lambda: send_task(task_name, *args, queue=queue, **kwargs), key=key)
+
+
+@sa_event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    pending = session.info.pop(_PENDING, None)
+    if not pending or not has_app_context():
+        return
+    for action in pending.values():
+        action()
+
+
+@sa_event.listens_for(Session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    # The rows are gone, and so is the reason to dispatch: a later commit must not carry it.
+    session.info.pop(_PENDING, None)
