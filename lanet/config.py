@@ -85,6 +85,10 @@ def load() -> dict:
         # Without MAIL_SERVER, messages are written as .eml files into this folder.
         "MAIL_FOLDER": os.environ.get("MAIL_FOLDER", str(instance / "mail")),
         "MAIL_RATE_PER_MINUTE": _int("MAIL_RATE_PER_MINUTE", 600),
+        # Registration: how long a waiting-list seat offer holds, and how many days before
+        # the event confirmed participants get their reminder.
+        "REGISTRATION_OFFER_HOURS": _int("REGISTRATION_OFFER_HOURS", 48),
+        "REGISTRATION_REMINDER_DAYS": _int("REGISTRATION_REMINDER_DAYS", 3),
         "FILES_FOLDER": os.environ.get("FILES_FOLDER", str(instance / "files")),
         "DEV_PAGES": _bool("LANET_DEV_PAGES", default=not mail_server),
         "BABEL_DEFAULT_LOCALE": "es",

@@ -12,7 +12,7 @@ from lanet.core.types import utcnow
 from lanet.events.models import Event, EventQuota
 from lanet.mail.models import OutboxMessage
 from lanet.network.models import Institution, Person
-from lanet.registration import service
+from lanet.registration import errors, imports, notifications, seats, service, waitlist
 from lanet.registration.models import Registration
 
 
@@ -275,17 +275,17 @@ def test_cancel_frees_the_seat_and_the_next_is_offered_it(db, client, make_event
     assert _mails(db)[-1].template == "registration_confirmed"
 
 
-def test_unanswered_offer_expires_and_passes_on(db, client, make_event, applicant):
+def test_unanswered_offer_expires_and_passes_on(app, db, client, make_event, applicant):
     event = make_event(capacity=1)
     first, second, third = applicant(), applicant(), applicant()
     for values in (first, second, third):
         _register(client, event, values)
     service.cancel_registration(_reg(db, first["email"]).manage_token)
-    service.promote_waiting_list(event.id)
-    assert service.expire_offers() == []  # not yet due
-    later = utcnow() + timedelta(hours=service.DEFAULT_OFFER_HOURS + 1)
+    waitlist.promote_waiting_list(event.id)
+    assert waitlist.expire_offers() == []  # not yet due
+    later = utcnow() + timedelta(hours=app.config["REGISTRATION_OFFER_HOURS"] + 1)
     expired_id = _reg(db, second["email"]).id
-    assert service.expire_offers(now=later) == [expired_id]
+    assert waitlist.expire_offers(now=later) == [expired_id]
     assert _reg(db, second["email"]).status == "cancelled"
     assert _reg(db, third["email"]).offer_expires_at is not None
     assert _seats(db, event.id)[0] == 1
@@ -313,7 +313,7 @@ def test_promotion_respects_the_quotas(db, client, make_event, applicant):
     ]
     service.cancel_registration(_reg(db, other1["email"]).manage_token)
     # The freed seat is not Argentina's: the Mexican behind is offered it, the Argentine waits.
-    assert service.promote_waiting_list(event.id) == [_reg(db, other2["email"]).id]
+    assert waitlist.promote_waiting_list(event.id) == [_reg(db, other2["email"]).id]
     assert _reg(db, ar2["email"]).offer_expires_at is None
     assert _seats(db, event.id) == (2, {"AR": 1})
 
@@ -326,7 +326,7 @@ def test_newcomer_does_not_overtake_the_waiting_list(db, client, make_event, app
     service.cancel_registration(_reg(db, first["email"]).manage_token)
     _register(client, event, newcomer)
     assert _reg(db, newcomer["email"]).status == "waitlisted"
-    assert service.promote_waiting_list(event.id) == [_reg(db, second["email"]).id]
+    assert waitlist.promote_waiting_list(event.id) == [_reg(db, second["email"]).id]
 
 
 def test_sweep_task_promotes_and_expires(db, client, make_event, applicant):
@@ -350,8 +350,8 @@ def test_reminders_go_once_n_days_before_with_the_calendar(db, client, make_even
     _register(client, far, b)
     _register(client, soon, c)
     service.cancel_registration(_reg(db, c["email"]).manage_token)
-    assert service.send_event_reminders() == 1
-    assert service.send_event_reminders() == 0
+    assert notifications.send_event_reminders() == 1
+    assert notifications.send_event_reminders() == 0
     [reminder] = _mails(db, "reminder_event")
     assert reminder.recipient_email == a["email"] and reminder.language == "en"
     assert reminder.calendar_method == "REQUEST" and b"VEVENT" in reminder.calendar_ics
@@ -380,11 +380,11 @@ def _check_emails_in(language, db, client, make_event, applicant) -> None:
     _register(client, event, first)
     _register(client, event, second)
     service.cancel_registration(_reg(db, first["email"]).manage_token)
-    service.promote_waiting_list(event.id)
-    service.expire_offers(now=utcnow() + timedelta(days=3))
+    waitlist.promote_waiting_list(event.id)
+    waitlist.expire_offers(now=utcnow() + timedelta(days=3))
     third = applicant(language=language)
     _register(client, event, third)
-    service.send_event_reminders()
+    notifications.send_event_reminders()
     mails = [m for m in _mails(db) if m.event_id == event.id]
     templates = {m.template for m in mails}
     assert {
@@ -414,23 +414,21 @@ def test_event_page_offers_registration_only_while_open(db, client, make_event):
     assert b"/register" not in page.data
 
 
-def test_offer_and_reminder_periods_are_configurable(app, db, client, make_event, applicant):
+def test_offer_and_reminder_periods_are_configurable(
+    app, db, client, make_event, applicant, monkeypatch
+):
     event = make_event(capacity=1, start=(utcnow() + timedelta(days=6)).date())
     first, second = applicant(), applicant()
     _register(client, event, first)
     _register(client, event, second)
-    app.config["REGISTRATION_OFFER_HOURS"] = 6
-    app.config["REGISTRATION_REMINDER_DAYS"] = 7
-    try:
-        service.cancel_registration(_reg(db, first["email"]).manage_token)
-        service.promote_waiting_list(event.id)
-        offered = _reg(db, second["email"])
-        assert timedelta(hours=5) < offered.offer_expires_at - utcnow() <= timedelta(hours=6)
-        service.accept_offer(offered.manage_token)
-        assert service.send_event_reminders() == 1  # 6 days ahead, within the 7 configured
-    finally:
-        app.config.pop("REGISTRATION_OFFER_HOURS")
-        app.config.pop("REGISTRATION_REMINDER_DAYS")
+    monkeypatch.setitem(app.config, "REGISTRATION_OFFER_HOURS", 6)
+    monkeypatch.setitem(app.config, "REGISTRATION_REMINDER_DAYS", 7)
+    service.cancel_registration(_reg(db, first["email"]).manage_token)
+    waitlist.promote_waiting_list(event.id)
+    offered = _reg(db, second["email"])
+    assert timedelta(hours=5) < offered.offer_expires_at - utcnow() <= timedelta(hours=6)
+    waitlist.accept_offer(offered.manage_token)
+    assert notifications.send_event_reminders() == 1  # 6 days ahead, within the 7 configured
 
 
 def test_seat_taken_between_the_look_and_the_lock_ends_on_the_waiting_list(
@@ -441,7 +439,7 @@ def test_seat_taken_between_the_look_and_the_lock_ends_on_the_waiting_list(
     first, second = applicant(), applicant()
     _register(client, event, first)
     # The second arrives as if the look had happened just before the first committed.
-    monkeypatch.setattr(service, "_seat_looks_free", lambda event_id, country: (True, None))
+    monkeypatch.setattr(seats, "seat_looks_free", lambda event_id, country: (True, None))
     _register(client, event, second)
     late = _reg(db, second["email"])
     assert late.status == "waitlisted" and late.confirmed_at is None
@@ -461,7 +459,7 @@ def test_seat_taken_between_the_look_and_the_lock_ends_on_the_waiting_list(
     ids=["overlong-field", "bare-carriage-return"],
 )
 def test_unreadable_csv_is_refused_with_a_row_number(text):
-    with pytest.raises(service.ImportRejected) as refused:
-        service.parse_invitation_csv(text)
+    with pytest.raises(errors.ImportRejected) as refused:
+        imports.parse_invitation_csv(text)
     assert refused.value.errors[0][0] >= 1
     assert "CSV" in refused.value.errors[0][1]

@@ -12,7 +12,7 @@ from lanet.attendance.models import Attendance
 from lanet.events.models import Cycle, Series
 from lanet.mail.models import OutboxMessage
 from lanet.network.models import Person
-from lanet.registration import service
+from lanet.registration import nominations, waitlist
 from lanet.registration.models import Invitation, Registration
 
 
@@ -105,7 +105,7 @@ def test_organizer_approves_in_bulk_and_declines_with_reason(
         select(OutboxMessage).where(OutboxMessage.template == "registration_declined")
     )
     assert mail.context["reason"] == "Cupo del ministerio" and mail.calendar_method == "CANCEL"
-    assert service.promote_waiting_list(event.id) == [_reg(db, emails[2]).id]
+    assert waitlist.promote_waiting_list(event.id) == [_reg(db, emails[2]).id]
 
 
 def test_registrations_of_another_event_cannot_be_decided(
@@ -309,7 +309,7 @@ def test_nominations_one_by_one_and_from_csv(db, client, make_user, sign_in, mak
     )
     assert mail.template == "nomination" and mail.language == "pt"
     invitation = db.session.scalar(select(Invitation).where(Invitation.email == "rosa@example.org"))
-    assert service.is_nomination(invitation)
+    assert nominations.is_nomination(invitation)
     # The nominee completes the registration through the link: the nomination is recorded.
     client.get("/logout")
     page = client.get(f"/invitations/{invitation.token}", headers={"Accept-Language": "en"})

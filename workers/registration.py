@@ -28,25 +28,25 @@ SCHEDULE = {
 
 @shared_task(name="lanet.registration.promote_waiting_list", acks_late=True)
 def promote_waiting_list(event_id: int) -> list[int]:
-    from lanet.registration import service
+    from lanet.registration import waitlist
 
-    return service.promote_waiting_list(event_id)
+    return waitlist.promote_waiting_list(event_id)
 
 
 @shared_task(name="lanet.registration.sweep")
 def sweep() -> dict:
     """Ends expired offers, then offers free seats wherever someone waits."""
-    from lanet.registration import service
+    from lanet.registration import waitlist
 
-    expired = service.expire_offers()
+    expired = waitlist.expire_offers()
     offered: list[int] = []
-    for event_id in service.events_with_free_seats_and_waiting():
-        offered += service.promote_waiting_list(event_id)
+    for event_id in waitlist.events_with_free_seats_and_waiting():
+        offered += waitlist.promote_waiting_list(event_id)
     return {"expired": expired, "offered": offered}
 
 
 @shared_task(name="lanet.registration.send_reminders")
 def send_reminders() -> int:
-    from lanet.registration import service
+    from lanet.registration import notifications
 
-    return service.send_event_reminders()
+    return notifications.send_event_reminders()

@@ -1,5 +1,5 @@
 """Registrations (create, read and cancel by private token; lists for organizers and focal
-points) and invitations (bulk, with their state). Rules stay in lanet.registration.service."""
+points) and invitations (bulk, with their state). Rules stay in lanet.registration's services."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from lanet.api.pagination import PageArgs, page_schema, paginate_list
 from lanet.api.problems import ApiProblem
 from lanet.api.schemas import InputSchema, _choice
 from lanet.network.models import LANGUAGES, InstitutionKind
-from lanet.registration import queries, service
+from lanet.registration import errors, imports, invitations, queries, service
 from lanet.registration.models import Registration, RegistrationRole, RegistrationStatus
 
 blp = resource_blueprint(
@@ -168,16 +168,16 @@ InvitationPage = page_schema(InvitationSchema, "InvitationPage")
 # --- errors ----------------------------------------------------------------------------------
 
 
-def problem_of(error: service.RegistrationError) -> ApiProblem:
+def problem_of(error: errors.RegistrationError) -> ApiProblem:
     """The service's refusals as problem details: conflicts 409, rules 403, fields 422."""
     message = str(error.message)
     field = _FIELD_NAMES.get(error.field or "", error.field)
     params = [{"name": field, "in": "json", "reason": message}] if field else None
-    if isinstance(error, service.AlreadyRegistered | service.RegistrationClosed):
+    if isinstance(error, errors.AlreadyRegistered | errors.RegistrationClosed):
         return ApiProblem(409, message, invalid_params=params)
-    if isinstance(error, service.NotAllowed):
+    if isinstance(error, errors.NotAllowed):
         return ApiProblem(403, message)
-    if isinstance(error, service.ImportRejected):
+    if isinstance(error, errors.ImportRejected):
         rows = [
             {"name": f"csv[{row}]", "in": "json", "reason": str(msg)} for row, msg in error.errors
         ]
@@ -192,7 +192,7 @@ def problem_of(error: service.RegistrationError) -> ApiProblem:
 def _own_registration(token: str) -> Registration:
     try:
         return service.registration_for_token(token)
-    except service.RegistrationError as error:
+    except errors.RegistrationError as error:
         raise ApiProblem(404, "There is no registration with this token.") from error
 
 
@@ -212,7 +212,7 @@ def register(data: dict, slug: str):
     applicant = service.Applicant(**data)
     try:
         return service.register(event.id, applicant, invitation_token=invitation_token, actor="api")
-    except service.RegistrationError as error:
+    except errors.RegistrationError as error:
         raise problem_of(error) from error
 
 
@@ -236,7 +236,7 @@ def cancel_own_registration(token: str):
         return registration  # already done: a retry gets the same answer
     try:
         return service.cancel_registration(token)
-    except service.RegistrationError as error:
+    except errors.RegistrationError as error:
         # e.g. a declined registration: its state, not the request, is in the way
         raise ApiProblem(409, str(error.message)) from error
 
@@ -290,7 +290,9 @@ def list_registrations(slug: str, page: int, per_page: int, **filters):
 @blp.alt_response(404, response="NOT_FOUND")
 def invite(data: dict, slug: str):
     """Invites a list of addresses; addresses already invited are skipped."""
-    invitees = [service.Invitee(email=i["email"], language=i["language"]) for i in data["invitees"]]
+    invitees = [
+        invitations.Invitee(email=i["email"], language=i["language"]) for i in data["invitees"]
+    ]
     return _invite(slug, lambda: invitees)
 
 
@@ -307,9 +309,9 @@ def invite_csv(data: dict, slug: str):
     return _invite(slug, lambda: _parse_csv(data["csv"]))
 
 
-def _parse_csv(text: str) -> list[service.Invitee]:
+def _parse_csv(text: str) -> list[invitations.Invitee]:
     try:
-        return service.parse_invitation_csv(text)
+        return imports.parse_invitation_csv(text)
     except csv.Error as error:
         # The csv module refuses some text outright (a bare CR inside a field, a field over
         # its size limit): the client sent it, so it is a 422, not a crash.
@@ -323,8 +325,8 @@ def _parse_csv(text: str) -> list[service.Invitee]:
 def _invite(slug: str, invitees_of) -> dict:
     event, user = current_event(), require_user()
     try:
-        result = service.invite(event.id, invitees_of(), user.id)
-    except service.RegistrationError as error:
+        result = invitations.invite(event.id, invitees_of(), user.id)
+    except errors.RegistrationError as error:
         raise problem_of(error) from error
     return {"created": result.created, "skipped": result.skipped}
 

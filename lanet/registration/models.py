@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import secrets
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
@@ -12,6 +13,11 @@ from lanet.core.types import UTCDateTime, enum_check, utcnow
 from lanet.events.models import Event
 from lanet.extensions import db
 from lanet.network.models import Person
+
+
+def new_token() -> str:
+    """The secret of a private link (registration) or personal invitation link."""
+    return secrets.token_urlsafe(32)
 
 
 class RegistrationRole(enum.StrEnum):

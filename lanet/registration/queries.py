@@ -1,20 +1,74 @@
-"""Reading registrations for organizers: filters, totals and exports."""
+"""Reading registrations: the lookups the services share, and the organizers' filters,
+totals and exports."""
 
 from __future__ import annotations
 
 import csv
 import io
+import secrets
 from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from lanet.core.types import utcnow
 from lanet.events.models import Event, EventStatus
 from lanet.extensions import db
 from lanet.network.models import Country, Institution, Person
+from lanet.registration.errors import RegistrationError
 from lanet.registration.models import Invitation, Registration, RegistrationStatus
+
+# --- Lookups the services share --------------------------------------------------------------
+
+
+def get_event(event_id: int) -> Event:
+    event = db.session.get(Event, event_id)
+    if event is None:
+        raise RegistrationError(str(_l("This event does not exist.")))
+    return event
+
+
+def registration_by_token(token: str) -> Registration:
+    """The registration of a private link; the token is compared in constant time."""
+    registration = db.session.scalar(
+        select(Registration).where(Registration.manage_token == (token or ""))
+    )
+    if registration is None or not secrets.compare_digest(registration.manage_token, token):
+        raise RegistrationError(str(_l("This registration link is not valid.")))
+    return registration
+
+
+def invitation_by_token(token: str) -> Invitation:
+    invitation = db.session.scalar(select(Invitation).where(Invitation.token == (token or "")))
+    if invitation is None:
+        raise RegistrationError(str(_l("This invitation link is not valid.")))
+    return invitation
+
+
+def already_registered(person_id: int, event_id: int) -> bool:
+    return bool(
+        db.session.scalar(
+            select(Registration.id).where(
+                Registration.person_id == person_id, Registration.event_id == event_id
+            )
+        )
+    )
+
+
+def registration_is_open(event: Event, now: datetime | None = None) -> bool:
+    now = now or utcnow()
+    if event.status != EventStatus.open:
+        return False
+    if event.registration_opens_at and now < event.registration_opens_at:
+        return False
+    return not (event.registration_closes_at and now > event.registration_closes_at)
+
+
+# --- Organizers' lists -----------------------------------------------------------------------
 
 
 @dataclass(frozen=True)

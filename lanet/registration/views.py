@@ -23,7 +23,18 @@ from lanet.accounts.permissions import Action, can, focal_point_countries
 from lanet.core.i18n import current_language
 from lanet.extensions import csrf, db, limiter
 from lanet.network.models import Country
-from lanet.registration import forms, queries, service
+from lanet.registration import (
+    errors,
+    forms,
+    imports,
+    notifications,
+    people,
+    queries,
+    service,
+    waitlist,
+)
+from lanet.registration import invitations as invitation_service
+from lanet.registration import nominations as nomination_service
 from lanet.registration.models import RegistrationStatus
 
 bp = Blueprint("registration", __name__)
@@ -49,7 +60,7 @@ def _labels() -> dict:
             **dict(forms.role_choices()),
             "organizer": _("Organizer"),
         },
-        "registration_is_open": service.registration_is_open,
+        "registration_is_open": queries.registration_is_open,
         "may_nominate": _may_nominate,
     }
 
@@ -104,7 +115,7 @@ def _applicant(form: forms.RegistrationForm) -> service.Applicant:
     )
 
 
-def _apply_error(form, error: service.RegistrationError) -> None:
+def _apply_error(form, error: errors.RegistrationError) -> None:
     field = getattr(form, error.field, None) if error.field else None
     if field is not None:
         field.errors = [*field.errors, error.message]
@@ -128,8 +139,8 @@ def register(slug: str):
     token = request.values.get("invitation") or form.invitation.data
     if token:
         try:
-            invitation = service.invitation_for_token(token)
-        except service.RegistrationError:
+            invitation = queries.invitation_by_token(token)
+        except errors.RegistrationError:
             invitation = None
         if invitation is not None and invitation.event_id != event.id:
             invitation = None
@@ -137,7 +148,7 @@ def register(slug: str):
         form.language.data = language
         if invitation is not None:
             _prefill_from_invitation(form, invitation)
-    is_open = service.registration_is_open(event)
+    is_open = queries.registration_is_open(event)
     if is_open and form.validate_on_submit():
         try:
             registration = service.register(
@@ -145,7 +156,7 @@ def register(slug: str):
                 _applicant(form),
                 invitation_token=invitation.token if invitation else None,
             )
-        except service.RegistrationError as error:
+        except errors.RegistrationError as error:
             _apply_error(form, error)
         else:
             return redirect(url_for("registration.manage", token=registration.manage_token, new=1))
@@ -185,7 +196,7 @@ def _prefill_from_invitation(form, invitation) -> None:
 def _registration_or_404(token: str):
     try:
         return service.registration_for_token(token)
-    except service.RegistrationError:
+    except errors.RegistrationError:
         abort(404)
 
 
@@ -236,7 +247,7 @@ def change(token: str):
                     language=form.language.data,
                 ),
             )
-        except service.RegistrationError as error:
+        except errors.RegistrationError as error:
             _apply_error(form, error)
         else:
             flash(_("Your changes are saved."), "success")
@@ -251,7 +262,7 @@ def _participant_decision(token: str, decide, done_message: str):
         abort(400)
     try:
         decide(token)
-    except service.RegistrationError as error:
+    except errors.RegistrationError as error:
         flash(error.message, "error")
     else:
         flash(done_message, "success")
@@ -267,13 +278,13 @@ def cancel(token: str):
 
 @bp.post("/r/<token>/accept")
 def accept(token: str):
-    return _participant_decision(token, service.accept_offer, _("Your seat is confirmed."))
+    return _participant_decision(token, waitlist.accept_offer, _("Your seat is confirmed."))
 
 
 @bp.get("/r/<token>/calendar.ics")
 def calendar(token: str):
     registration = _registration_or_404(token)
-    body = service.personal_calendar(registration.id, current_language())
+    body = notifications.personal_calendar(registration.id, current_language())
     return Response(
         body,
         mimetype="text/calendar",
@@ -290,14 +301,14 @@ def calendar(token: str):
 @bp.get("/invitations/<token>")
 def invitation(token: str):
     try:
-        invitation = service.open_invitation(token)
-    except service.RegistrationError:
+        invitation = invitation_service.open_invitation(token)
+    except errors.RegistrationError:
         abort(404)
     return render_template(
         "registration/invitation.html",
         invitation=invitation,
         event=invitation.event,
-        nomination=service.is_nomination(invitation),
+        nomination=nomination_service.is_nomination(invitation),
         confirm_form=forms.ConfirmForm(),
         language=current_language(),
     )
@@ -308,8 +319,8 @@ def decline_invitation(token: str):
     if not forms.ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        service.decline_invitation(token)
-    except service.RegistrationError as error:
+        invitation_service.decline_invitation(token)
+    except errors.RegistrationError as error:
         flash(error.message, "error")
     else:
         flash(_("Thank you for letting us know. You will not be reminded."), "success")
@@ -369,7 +380,7 @@ def decide(slug: str):
     elif action == "decline":
         try:
             count = service.decline(ids, form.reason.data or "", current_user.id)
-        except service.RegistrationError as error:
+        except errors.RegistrationError as error:
             flash(error.message, "error")
         else:
             flash(_("%(count)s declined.", count=count), "success")
@@ -414,7 +425,7 @@ def _invitations_page(event, invite_form=None, csv_form=None, status: int = 200)
     )
 
 
-def _flash_invite_result(result: service.InviteResult) -> None:
+def _flash_invite_result(result: invitation_service.InviteResult) -> None:
     flash(
         _(
             "%(created)s invited; %(skipped)s already invited before.",
@@ -437,7 +448,7 @@ def invite_typed(slug: str):
     event = queries.event_by_slug(slug)
     form = forms.InviteForm(prefix="typed")
     if form.validate_on_submit():
-        valid, invalid = service.parse_email_list(form.emails.data)
+        valid, invalid = imports.parse_email_list(form.emails.data)
         if invalid:
             form.emails.errors = [
                 _("Not valid email addresses: %(list)s", list=", ".join(invalid[:20]))
@@ -445,8 +456,8 @@ def invite_typed(slug: str):
         elif not valid:
             form.emails.errors = [_("Type at least one email address.")]
         else:
-            invitees = [service.Invitee(email, form.language.data) for email in valid]
-            _flash_invite_result(service.invite(event.id, invitees, current_user.id))
+            invitees = [invitation_service.Invitee(email, form.language.data) for email in valid]
+            _flash_invite_result(invitation_service.invite(event.id, invitees, current_user.id))
             return redirect(url_for("registration.invitations", slug=slug))
     return _invitations_page(event, invite_form=form, status=422)
 
@@ -460,8 +471,8 @@ def invite_csv(slug: str):
         text = _read_upload(form.file)
         if text is not None:
             try:
-                invitees = service.parse_invitation_csv(text)
-            except service.ImportRejected as error:
+                invitees = imports.parse_invitation_csv(text)
+            except errors.ImportRejected as error:
                 return (
                     render_template(
                         "registration/import_errors.html",
@@ -471,7 +482,7 @@ def invite_csv(slug: str):
                     ),
                     422,
                 )
-            _flash_invite_result(service.invite(event.id, invitees, current_user.id))
+            _flash_invite_result(invitation_service.invite(event.id, invitees, current_user.id))
             return redirect(url_for("registration.invitations", slug=slug))
     return _invitations_page(event, csv_form=form, status=422)
 
@@ -483,20 +494,20 @@ def invite_group(slug: str, source: str):
     if not forms.ConfirmForm().validate_on_submit():
         abort(400)
     if source == "remind":
-        count = service.remind_invitations(event.id, current_user.id)
+        count = invitation_service.remind_invitations(event.id, current_user.id)
         flash(_("%(count)s reminders sent.", count=count), "success")
         return redirect(url_for("registration.invitations", slug=slug))
     try:
         if source == "focal-points":
-            invitees = service.focal_point_invitees(event.id)
+            invitees = invitation_service.focal_point_invitees(event.id)
         elif source == "previous-part":
-            invitees = service.previous_part_attendees(event.id)
+            invitees = invitation_service.previous_part_attendees(event.id)
         else:
             abort(404)
-    except service.RegistrationError as error:
+    except errors.RegistrationError as error:
         flash(error.message, "error")
         return redirect(url_for("registration.invitations", slug=slug))
-    _flash_invite_result(service.invite(event.id, invitees, current_user.id))
+    _flash_invite_result(invitation_service.invite(event.id, invitees, current_user.id))
     return redirect(url_for("registration.invitations", slug=slug))
 
 
@@ -541,9 +552,9 @@ def _nomination_page(country: str, form=None, csv_form=None, status: int = 200, 
             country=country,
             form=form,
             csv_form=csv_form,
-            nominations=service.nominations_for_country(country),
+            nominations=nomination_service.nominations_for_country(country),
             state_of=queries.invitation_state,
-            columns=service.NOMINATION_COLUMNS,
+            columns=imports.NOMINATION_COLUMNS,
             import_errors=errors,
             events=events,
             language=language,
@@ -565,7 +576,7 @@ def nominate_one():
     form = forms.NominationForm(prefix="one")
     form.event.choices = [(e.id, e.title) for e in queries.open_events()]
     if form.validate_on_submit():
-        nominee = service.Nominee(
+        nominee = nomination_service.Nominee(
             first_name=form.first_name.data,
             last_name=form.last_name.data,
             email=form.email.data,
@@ -574,10 +585,10 @@ def nominate_one():
             institution_name=form.institution.data,
         )
         try:
-            service.nominate(form.event.data, country, [nominee], current_user.id)
-        except service.ImportRejected as error:
+            nomination_service.nominate(form.event.data, country, [nominee], current_user.id)
+        except errors.ImportRejected as error:
             form.email.errors = [message for _row, message in error.errors]
-        except service.RegistrationError as error:
+        except errors.RegistrationError as error:
             flash(error.message, "error")
         else:
             flash(_("Nomination sent to %(email)s.", email=nominee.email), "success")
@@ -595,11 +606,13 @@ def nominate_csv():
         text = _read_upload(form.file)
         if text is not None:
             try:
-                nominees = service.parse_nomination_csv(text)
-                created = service.nominate(form.event.data, country, nominees, current_user.id)
-            except service.ImportRejected as error:
+                nominees = imports.parse_nomination_csv(text)
+                created = nomination_service.nominate(
+                    form.event.data, country, nominees, current_user.id
+                )
+            except errors.ImportRejected as error:
                 return _nomination_page(country, csv_form=form, status=422, errors=error.errors)
-            except service.RegistrationError as error:
+            except errors.RegistrationError as error:
                 flash(error.message, "error")
             else:
                 flash(_("%(count)s nominations sent.", count=len(created)), "success")
@@ -621,7 +634,7 @@ def bench_plain_insert():
         Person(
             first_name=request.form.get("first_name", "")[:120],
             last_name=request.form.get("last_name", "")[:120],
-            email=service.normalize_email(request.form.get("email", ""))[:254] or None,
+            email=people.normalize_email(request.form.get("email", ""))[:254] or None,
             language="es",
         )
     )

@@ -1,0 +1,186 @@
+"""The emails registration sends: confirmations, waiting list, offers, cancellations,
+invitations, nominations and the reminder before the event.
+
+Each is an outbox row written in the caller's transaction (`lanet.mail.service.queue_message`),
+so it is sent exactly when the change that causes it commits, in the recipient's language,
+with the participant's calendar file (iMIP REQUEST or CANCEL) where the change concerns a seat.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from lanet.core.types import utcnow
+from lanet.events.models import Event, EventStatus
+from lanet.extensions import db
+from lanet.mail.models import OutboxMessage
+from lanet.mail.service import queue_message
+from lanet.registration.errors import RegistrationError
+from lanet.registration.models import Invitation, Registration, RegistrationStatus
+
+
+def _base_url() -> str:
+    return current_app.config["BASE_URL"].rstrip("/")
+
+
+def manage_url(registration: Registration) -> str:
+    return f"{_base_url()}/r/{registration.manage_token}"
+
+
+def invitation_url(invitation: Invitation) -> str:
+    return f"{_base_url()}/invitations/{invitation.token}"
+
+
+def event_context(event: Event, language: str) -> dict:
+    from lanet.core.web import format_date_range, format_in_zone
+
+    with force_locale(language):
+        dates = format_date_range(event.start_date, event.end_date, event.date_precision)
+        country = event.country.name(language) if event.country else ""
+        place = ", ".join(p for p in (event.venue, event.city, country) if p)
+        times = ""
+        if event.starts_at and event.ends_at:
+            times = (
+                f"{format_in_zone(event.starts_at, event.timezone)} – "
+                f"{format_in_zone(event.ends_at, event.timezone)} ({event.timezone})"
+            )
+    return {
+        "event_title": event.display_title(language),
+        "event_dates": dates,
+        "event_times": times,
+        "event_place": place,
+        "event_url": f"{_base_url()}/events/{event.slug}",
+    }
+
+
+def format_deadline(moment: datetime, event: Event, language: str) -> str:
+    from lanet.core.web import format_in_zone
+
+    with force_locale(language):
+        return f"{format_in_zone(moment, event.timezone)} ({event.timezone})"
+
+
+def personal_calendar_bytes(
+    registration: Registration, language: str, method: str | None = None
+) -> bytes:
+    from lanet.calendars.build import registration_calendar
+
+    return registration_calendar(registration, language, method)
+
+
+def personal_calendar(registration_id: int, language: str) -> bytes:
+    """The participant's .ics file, as downloaded from the private link."""
+    registration = db.session.get(Registration, registration_id)
+    if registration is None:
+        raise RegistrationError(str(_l("This registration does not exist.")))
+    return personal_calendar_bytes(registration, language)
+
+
+def confirmation_calendar(registration: Registration) -> bytes:
+    """The calendar a confirmation would carry, built as if the seat were already taken."""
+    status = registration.status
+    # no_autoflush: the status set for the attendee's PARTSTAT must never reach the database.
+    with db.session.no_autoflush:
+        registration.status = RegistrationStatus.confirmed
+        try:
+            return personal_calendar_bytes(registration, registration.person.language, "REQUEST")
+        finally:
+            registration.status = status
+
+
+def send(
+    registration: Registration, template: str, calendar: bytes | None = None, **extra
+) -> OutboxMessage | None:
+    """Queues the registrant's email; None when the person has no address."""
+    person, event = registration.person, registration.event
+    if not person.email:
+        return None
+    language = person.language
+    context = {
+        "first_name": person.first_name,
+        "full_name": person.full_name,
+        "manage_url": manage_url(registration),
+        "status": registration.status,
+        **event_context(event, language),
+        **extra,
+    }
+    calendar_ics = None
+    calendar_method = None
+    if template in {"registration_confirmed", "reminder_event"}:
+        calendar_ics = calendar or personal_calendar_bytes(registration, language, "REQUEST")
+        calendar_method = "REQUEST"
+    elif template in {"registration_cancelled", "registration_declined"} and (
+        extra.get("had_seat")
+    ):
+        calendar_ics = personal_calendar_bytes(registration, language, method="CANCEL")
+        calendar_method = "CANCEL"
+    return queue_message(
+        to=person.email,
+        name=person.full_name,
+        template=template,
+        language=language,
+        context=context,
+        event_id=event.id,
+        calendar_ics=calendar_ics,
+        calendar_method=calendar_method,
+    )
+
+
+def send_invitation(invitation: Invitation, event: Event, template: str) -> None:
+    """Queues an invitation, nomination or invitation reminder with its personal link."""
+    person = invitation.person
+    queue_message(
+        to=invitation.email,
+        name=person.full_name if person else None,
+        template=template,
+        language=invitation.language,
+        context={
+            "first_name": person.first_name if person else "",
+            "invitation_url": invitation_url(invitation),
+            **event_context(event, invitation.language),
+        },
+        event_id=event.id,
+    )
+
+
+# --- Reminders before the event --------------------------------------------------------------
+
+
+def reminder_days() -> int:
+    return current_app.config["REGISTRATION_REMINDER_DAYS"]
+
+
+def send_event_reminders(now: datetime | None = None) -> int:
+    """Reminds confirmed participants, with the calendar file, N days before the event starts."""
+    now = now or utcnow()
+    today = now.date()
+    horizon = today + timedelta(days=reminder_days())
+    due = list(
+        db.session.scalars(
+            select(Registration)
+            .join(Event, Event.id == Registration.event_id)
+            .where(
+                Registration.status == RegistrationStatus.confirmed,
+                Registration.reminded_at.is_(None),
+                Event.status.in_((EventStatus.open, EventStatus.closed)),
+                Event.start_date >= today,
+                Event.start_date <= horizon,
+            )
+            .order_by(Registration.id)
+            .with_for_update(skip_locked=True, of=Registration)
+        )
+    )
+    try:
+        for registration in due:
+            registration.reminded_at = now
+            send(registration, "reminder_event")
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return len(due)
