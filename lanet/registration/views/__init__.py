@@ -1,0 +1,117 @@
+"""Registration pages: one blueprint, its routes in two modules by audience.
+
+`participant.py`: the public form, the private link and invitation links (no account).
+`organizer.py`: organizers' registrations and invitations, focal points' nominations.
+"""
+
+from __future__ import annotations
+
+import os
+
+from flask import Blueprint, abort, flash, request
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from lanet.accounts.permissions import Action, can, focal_point_countries
+from lanet.core.i18n import current_language
+from lanet.extensions import csrf, db
+from lanet.registration import errors, forms, people, queries
+
+bp = Blueprint("registration", __name__)
+
+
+@bp.app_context_processor
+def _labels() -> dict:
+    return {
+        "REGISTRATION_STATUS_LABELS": {
+            "pending": _("Pending approval"),
+            "confirmed": _("Confirmed"),
+            "waitlisted": _("Waiting list"),
+            "cancelled": _("Cancelled"),
+            "declined": _("Declined"),
+        },
+        "INVITATION_STATE_LABELS": {
+            "invited": _("Invited"),
+            "opened": _("Opened"),
+            "registered": _("Registered"),
+            "declined": _("Declined"),
+        },
+        "REGISTRATION_ROLE_LABELS": {
+            **dict(forms.role_choices()),
+            "organizer": _("Organizer"),
+        },
+        "registration_is_open": queries.registration_is_open,
+        "may_nominate": _may_nominate,
+    }
+
+
+def _may_nominate() -> bool:
+    return bool(getattr(current_user, "is_authenticated", False)) and bool(
+        focal_point_countries(current_user)
+    )
+
+
+def event_or_404(slug: str):
+    event = queries.event_by_slug(slug)
+    if event is None or (not event.is_public and not _may_manage(event)):
+        abort(404)
+    return event
+
+
+def _may_manage(event) -> bool:
+    return can(current_user, Action.view_registrations, event)
+
+
+def _country_label(country, language: str) -> str:
+    return country.name(language)
+
+
+def fill_choices(form, country_code: str | None = None) -> None:
+    language = current_language()
+    if hasattr(form, "country"):
+        countries = sorted(queries.countries(), key=lambda c: c.name(language))
+        form.country.choices = [("", _("— choose —"))] + [
+            (c.code, c.name(language)) for c in countries
+        ]
+    institutions = queries.institution_choices(country_code)
+    form.institution.choices = [(None, _("— not listed —"))] + [
+        (i.id, f"{i.name} ({i.country_code})" if i.country_code else i.name) for i in institutions
+    ]
+
+
+def apply_error(form, error: errors.RegistrationError) -> None:
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        flash(error.message, "error")
+
+
+# --- Benchmark baseline ----------------------------------------------------------------------
+
+
+@bp.post("/bench/plain-insert")
+def bench_plain_insert():
+    """One plain INSERT per request: the baseline of bench/registration_storm.py."""
+    if os.environ.get("LANET_BENCH_ENDPOINTS") != "1":
+        abort(404)
+    from lanet.network.models import Person
+
+    db.session.add(
+        Person(
+            first_name=request.form.get("first_name", "")[:120],
+            last_name=request.form.get("last_name", "")[:120],
+            email=people.normalize_email(request.form.get("email", ""))[:254] or None,
+            language="es",
+        )
+    )
+    db.session.commit()
+    return "ok\n", 201
+
+
+# The baseline measures the database round trip, not the form machinery.
+csrf.exempt(bench_plain_insert)
+
+
+# The routes register on `bp` when their modules are imported (after `bp` exists).
+from lanet.registration.views import organizer, participant  # noqa: E402, F401
