@@ -2,7 +2,8 @@
 
 Exactly one `celery -A workers beat` must run: it queues `lanet.mail.relay` every
 MAIL_RELAY_SECONDS (30 by default). Two beats would only queue twice as many relay runs
-(delivery stays exactly-once thanks to the row claims), none would stop mail being relayed.
+(a claimed message is not claimed again while its lease is renewed), none would stop mail
+being relayed.
 """
 
 from __future__ import annotations

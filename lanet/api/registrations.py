@@ -23,6 +23,7 @@ from lanet.api.lookups import SLUG_PARAMETER, event_or_404
 from lanet.api.pagination import PageArgs, page_schema, paginate_list
 from lanet.api.problems import ApiProblem
 from lanet.api.schemas import InputSchema, _choice
+from lanet.core.text import one_line
 from lanet.network.models import LANGUAGES, InstitutionKind
 from lanet.registration import errors, imports, invitations, queries, service
 from lanet.registration.models import Registration, RegistrationRole, RegistrationStatus
@@ -49,8 +50,12 @@ _FIELD_NAMES = {"country": "country_code", "institution": "institution_id"}
 
 
 class ApplicantSchema(InputSchema):
-    first_name = ma.fields.String(required=True, validate=[validate.Length(max=120), _NOT_BLANK])
-    last_name = ma.fields.String(required=True, validate=[validate.Length(max=120), _NOT_BLANK])
+    first_name = ma.fields.String(
+        required=True, validate=[validate.Length(max=120), _NOT_BLANK, one_line]
+    )
+    last_name = ma.fields.String(
+        required=True, validate=[validate.Length(max=120), _NOT_BLANK, one_line]
+    )
     email = ma.fields.Email(required=True, validate=validate.Length(max=254))
     country_code = ma.fields.String(
         load_default=None,
@@ -59,13 +64,13 @@ class ApplicantSchema(InputSchema):
     )
     language = ma.fields.String(load_default="es", validate=_choice(LANGUAGES))
     position = ma.fields.String(
-        load_default=None, allow_none=True, validate=validate.Length(max=200)
+        load_default=None, allow_none=True, validate=[validate.Length(max=200), one_line]
     )
     institution_id = ma.fields.Integer(
         load_default=None, allow_none=True, validate=validate.Range(min=1, max=2**31 - 1)
     )
     new_institution_name = ma.fields.String(
-        load_default=None, allow_none=True, validate=validate.Length(max=300)
+        load_default=None, allow_none=True, validate=[validate.Length(max=300), one_line]
     )
     new_institution_kind = ma.fields.String(
         load_default=None, allow_none=True, validate=_choice(InstitutionKind)

@@ -63,12 +63,26 @@ def render(template: str, language: str, context: dict, recipient_name: str | No
     return Rendered(subject=re.sub(r"\s+", " ", subject).strip(), text=text, html=html)
 
 
+# Control characters (C0, DEL, C1) and the Unicode line and paragraph separators: none belongs
+# in a display name, and a CR/LF there would end the header line.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def display_name(name: str | None) -> str:
+    """The name as one header-safe line; names stored before the forms refused control
+    characters still get their mail."""
+    return " ".join(_CONTROL.sub(" ", name or "").split())
+
+
 def recipient_address(email: str, name: str | None) -> Address:
     try:
         valid = validate_email(email, check_deliverability=False)
     except EmailNotValidError as error:
         raise InvalidMessage(f"invalid recipient address {email!r}: {error}") from error
-    return Address(display_name=name or "", addr_spec=valid.normalized)
+    try:
+        return Address(display_name=display_name(name), addr_spec=valid.normalized)
+    except ValueError as error:
+        raise InvalidMessage(f"invalid recipient {name!r} <{email}>: {error}") from error
 
 
 @dataclass(frozen=True)

@@ -1,16 +1,18 @@
 """The outbox: one way to send, dispatch after commit, and delivery by workers.
 
 A message's life: `pending` (written with the change that causes it) → `sending` (claimed by
-one worker, with a lease in `next_attempt_at`) → `sent`, or back to `pending` with a backoff
-after a temporary failure, or `failed` with the server's answer.
+one worker, with a short lease in `next_attempt_at`, renewed while its batch runs) → `sent`,
+or back to `pending` with a backoff after a temporary failure, or `failed` with the reason.
 
-Exactly once, as far as SMTP allows: a worker commits "sent" (conditional on still holding its
-claim) *before* the final dot of DATA, and only then lets the server accept the message.
-A worker killed before that commit leaves a `sending` row whose half-sent DATA the server
-drops; the row is claimed again when its lease ends. A worker killed between the commit and
-the dot (on PostgreSQL two adjacent socket writes, see `_commit_then`; on SQLite the local
-commit) loses that one message rather than sending it twice: the Network's rule is "at most
-once per outbox row".
+At least once, with a stable Message-ID: a worker writes "sent" only after the SMTP server
+accepted the message. A worker killed between the server's acceptance and that mark leaves a
+`sending` row; when its lease ends (about two minutes) another worker sends the message again
+with the same Message-ID, which receivers use to drop the duplicate. Nothing is ever lost.
+
+One bad message never holds up the others: whatever goes wrong while building or sending
+one message marks that message failed (or retried) with its reason, and the batch goes on.
+Attempts have a ceiling (MAIL_MAX_ATTEMPTS): a message whose worker keeps dying with it is
+failed after that many claims and shown on /staff/outbox.
 """
 
 from __future__ import annotations
@@ -26,11 +28,9 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from urllib.parse import urlparse
 
-import psycopg
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from psycopg import generators, pq, waiting
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, func, select, text, update
 from sqlalchemy.orm import selectinload
 
 from lanet.core import audit, dispatch
@@ -44,10 +44,11 @@ DELIVER_TASK = "lanet.mail.deliver_pending"
 # Settings with their defaults; each may be set in the app config or the environment.
 _DEFAULTS = {
     "MAIL_BATCH_SIZE": 50,  # messages claimed at once and sent over one SMTP connection
-    "MAIL_SENDING_TIMEOUT": 600,  # seconds a claim lasts before another worker may take it
+    # Seconds a claim lasts unless renewed; a dead worker's messages go out again after it.
+    "MAIL_SENDING_TIMEOUT": 90,
     "MAIL_RETRY_BASE_SECONDS": 30,  # first backoff; doubled per attempt, with jitter
     "MAIL_RETRY_MAX_SECONDS": 6 * 3600,
-    "MAIL_MAX_ATTEMPTS": 10,  # temporary failures before a message is marked failed
+    "MAIL_MAX_ATTEMPTS": 10,  # attempts (claims) before a message is marked failed
     "MAIL_TASK_SECONDS": 120,  # one delivery task's time budget before it hands over
     "MAIL_RELAY_MAX_TASKS": 4,  # delivery tasks the relay queues at most per run
 }
@@ -176,6 +177,7 @@ def claim_due(limit: int) -> list[Claim]:
     SQLite (one writer at a time) the conditional UPDATE alone decides.
     """
     now = utcnow()
+    _fail_exhausted(now)
     ids = db.session.scalars(
         select(OutboxMessage.id)
         .where(_due(now))
@@ -201,6 +203,32 @@ def claim_due(limit: int) -> list[Claim]:
     return sorted(Claim(id=row.id, attempts=row.attempts) for row in claimed)
 
 
+def _fail_exhausted(now) -> None:
+    """A message left `sending` by as many workers as it has attempts stops being claimed:
+    something in it kills its worker, and only a person can tell what (/staff/outbox)."""
+    ceiling = setting("MAIL_MAX_ATTEMPTS")
+    failed = db.session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.status == OutboxStatus.sending,
+            OutboxMessage.next_attempt_at <= now,
+            OutboxMessage.attempts >= ceiling,
+        )
+        .values(
+            status=OutboxStatus.failed,
+            last_error=(
+                f"given up after {ceiling} attempts: the worker sending it stopped each time"
+            ),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if failed.rowcount:
+        current_app.logger.error(
+            "outbox: %d message(s) failed at the attempts ceiling", failed.rowcount
+        )
+    db.session.commit()
+
+
 def _held(claim: Claim, status: OutboxStatus = OutboxStatus.sending) -> object:
     return and_(
         OutboxMessage.id == claim.id,
@@ -209,59 +237,63 @@ def _held(claim: Claim, status: OutboxStatus = OutboxStatus.sending) -> object:
     )
 
 
-def _mark_sent(claim: Claim, then: Callable[[], None] = lambda: None) -> bool:
-    """Commits "sent" while this worker still holds the claim, and calls `then` (the final
-    dot) the moment the COMMIT has left; False, with nothing committed, if the claim is lost."""
+def _mark_sent(claim: Claim) -> bool:
+    """Records "sent" once the server has accepted the message.
+
+    Written even if the claim was lost meanwhile (a lease that ended under a slow worker):
+    the message did go out, and the mark spares a second copy where the other worker has not
+    sent yet. False when the row was no longer due to go (another worker had marked it).
+    """
     table = OutboxMessage.__table__
+    if db.session.get_bind().dialect.name == "postgresql":
+        # The mark need not wait for the disk: if PostgreSQL loses it in a crash, the message
+        # is sent again with the same Message-ID, which at-least-once allows.
+        db.session.execute(text("SET LOCAL synchronous_commit TO OFF"))
     # Core rather than an ORM update: this runs once per message, and the ORM's bulk-update
     # bookkeeping cost more than the statement itself.
     result = db.session.connection().execute(
         update(table)
         .where(
             table.c.id == claim.id,
-            table.c.status == OutboxStatus.sending.value,
-            table.c.attempts == claim.attempts,
+            table.c.status.in_([OutboxStatus.sending.value, OutboxStatus.pending.value]),
         )
         .values(status=OutboxStatus.sent.value, sent_at=utcnow(), last_error=None)
     )
-    if result.rowcount != 1:
-        db.session.rollback()
-        return False
-    _commit_then(then)
-    return True
-
-
-def _commit_then(then: Callable[[], None]) -> None:
-    """COMMIT and `then` back to back, before waiting for the COMMIT's answer.
-
-    A worker killed between "committed" and "the server has the dot" loses the message; on
-    PostgreSQL the answer to COMMIT (a WAL flush, milliseconds under load) is awaited only
-    after the dot is out, so that window shrinks to the two socket writes. SQLite is local
-    and keeps the plain order.
-    """
-    driver = db.session.connection().connection.driver_connection
-    if not isinstance(driver, psycopg.Connection):
-        db.session.commit()
-        then()
-        return
-    pgconn = driver.pgconn
-    failure: Exception | None = None
-    with driver.lock:
-        pgconn.send_query(b"COMMIT")
-        waiting.wait(generators.send(pgconn), pgconn.socket)
-        try:
-            then()
-        except Exception as error:  # raised after the COMMIT's answer is read
-            failure = error
-        results = waiting.wait(generators.fetch_many(pgconn), pgconn.socket)
-    if any(r.status != pq.ExecStatus.COMMAND_OK for r in results):
-        current_app.logger.error("COMMIT of a sent mark failed: %s", results)
-        db.session.rollback()
-        raise RuntimeError("the outbox could not record a sent message")
-    # SQLAlchemy's own bookkeeping; the connection is idle, so psycopg sends nothing.
     db.session.commit()
-    if failure is not None:
-        raise failure
+    return result.rowcount == 1
+
+
+def _renew(claims: Iterable[Claim]) -> None:
+    """Pushes the lease of the claims still held forward: a running batch keeps its rows,
+    a dead worker's rows come due one short lease after it stopped renewing them."""
+    ids = [claim.id for claim in claims]
+    if not ids:
+        return
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(ids), OutboxMessage.status == OutboxStatus.sending)
+        .values(next_attempt_at=utcnow() + timedelta(seconds=setting("MAIL_SENDING_TIMEOUT")))
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+
+
+class _Lease:
+    """Renews a batch's claims every quarter of the lease while the batch runs."""
+
+    def __init__(self, claims: list[Claim]) -> None:
+        self.remaining = list(claims)
+        self.every = max(setting("MAIL_SENDING_TIMEOUT") / 4, 0.05)
+        self.renewed = time.monotonic()
+
+    def done(self, claim: Claim) -> None:
+        if claim in self.remaining:
+            self.remaining.remove(claim)
+
+    def keep(self) -> None:
+        if time.monotonic() - self.renewed >= self.every:
+            _renew(self.remaining)
+            self.renewed = time.monotonic()
 
 
 def backoff(attempts: int) -> timedelta:
@@ -318,20 +350,26 @@ def _build_batch(claims: list[Claim]) -> list[tuple[Claim, compose.Outgoing | st
             built.append((claim, compose.outgoing(rows[claim.id], sender)))
         except compose.InvalidMessage as error:
             built.append((claim, str(error)))
+        except Exception as error:  # whatever it is, it fails this message only
+            current_app.logger.exception("outbox message %s cannot be built", claim.id)
+            built.append((claim, f"cannot be built: {type(error).__name__}: {error}"))
     db.session.rollback()
     return built
 
 
 def _deliver_batch(claims: list[Claim], report: DeliveryReport, deadline: float) -> None:
     pacer = _pacer()
+    lease = _Lease(claims)
     outlet = transport.for_config(current_app.config)
     try:
         batch = _build_batch(claims)
         for index, (claim, email) in enumerate(batch):
+            lease.keep()
             if isinstance(email, str):
                 _count(report, _record_failure(claim, email, temporary=False), email)
+                lease.done(claim)
                 continue
-            wait = pacer.wait(deadline)
+            wait = pacer.wait(deadline, tick=lease.keep)
             if wait is not None:
                 # Over the rate for this task's time: the rest goes back for a later task.
                 for later, _email in batch[index:]:
@@ -340,7 +378,9 @@ def _deliver_batch(claims: list[Claim], report: DeliveryReport, deadline: float)
                 return
             try:
                 outlet.begin(email)
+                outlet.finish()
             except transport.DeliveryError as error:
+                lease.done(claim)
                 _count(
                     report,
                     _record_failure(claim, error.answer, temporary=error.temporary),
@@ -356,24 +396,18 @@ def _deliver_batch(claims: list[Claim], report: DeliveryReport, deadline: float)
                         )
                     return
                 continue
-            try:
-                held = _mark_sent(claim, then=outlet.finish)
-            except transport.DeliveryError as error:
-                if error.ambiguous:
-                    # The server may hold the message: at most once, so it stays sent.
-                    _note_unconfirmed(claim, error.answer)
-                    report.sent += 1
-                    continue
-                outcome = _record_failure(
-                    claim, error.answer, temporary=error.temporary, status=OutboxStatus.sent
-                )
-                _count(report, outcome, error.answer)
+            except Exception as error:  # a bug or a surprise in one message: it fails alone
+                current_app.logger.exception("outbox message %s could not be sent", claim.id)
+                outlet.drop()
+                lease.done(claim)
+                answer = f"cannot be sent: {type(error).__name__}: {error}"
+                _count(report, _record_failure(claim, answer, temporary=False), answer)
                 continue
-            if not held:
-                outlet.abort()
+            lease.done(claim)
+            if _mark_sent(claim):
+                report.sent += 1
+            else:
                 report.lost_claim += 1
-                continue
-            report.sent += 1
     finally:
         outlet.close()
 
@@ -388,16 +422,6 @@ def _release(claim: Claim, after: float) -> None:
             attempts=OutboxMessage.attempts - 1,
             next_attempt_at=utcnow() + timedelta(seconds=after),
         )
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
-
-
-def _note_unconfirmed(claim: Claim, answer: str) -> None:
-    db.session.execute(
-        update(OutboxMessage)
-        .where(_held(claim, OutboxStatus.sent))
-        .values(last_error=f"sent, but not confirmed by the server: {answer}"[:2000])
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
@@ -429,7 +453,7 @@ class _Pacer:
         self.item = RateLimitItemPerMinute(per_minute) if per_minute > 0 else None
         self.limiter = MovingWindowRateLimiter(storage_from_string(storage_uri))
 
-    def wait(self, deadline: float) -> float | None:
+    def wait(self, deadline: float, tick: Callable[[], None] = lambda: None) -> float | None:
         """Waits for the next free slot; None once free, or the seconds still to wait when
         the slot comes after `deadline` (a `time.monotonic()` value)."""
         if self.item is None:
@@ -441,6 +465,7 @@ class _Pacer:
                 if time.monotonic() + pause > deadline:
                     return pause
                 time.sleep(min(pause, 1.0))
+                tick()
         except Exception as error:  # an unreachable limiter must not stop the mail
             current_app.logger.warning("mail rate limiter unavailable: %s", error)
         return None

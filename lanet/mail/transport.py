@@ -1,7 +1,8 @@
 """Where a built email goes: an SMTP server (MAIL_SERVER set) or the mail folder (default).
 
-Both transports deliver in two steps, `begin()` then `finish()`, so that the outbox can commit
-"sent" between them: see `lanet.mail.service.deliver_due`.
+Both transports deliver in two steps, `begin()` (envelope and content) then `finish()` (the
+final dot, from which the server owns the message); the outbox marks a message sent only
+after `finish()` returned: see `lanet.mail.service.deliver_due`.
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ class Transport(Protocol):
     def finish(self) -> None: ...
 
     def abort(self) -> None: ...
+
+    def drop(self) -> None: ...
 
     def close(self) -> None: ...
 
@@ -158,6 +161,11 @@ class SmtpTransport:
         except (*_NETWORK_ERRORS, smtplib.SMTPException):
             self._drop()
 
+    def drop(self) -> None:
+        """Closes the connection without a word: after a surprise mid-transaction, the
+        server's state is unknown, and the next message starts on a new connection."""
+        self._drop()
+
     def _drop(self) -> None:
         if self._smtp is not None:
             try:
@@ -197,6 +205,9 @@ class FolderTransport:
             ) from error
 
     def abort(self) -> None:
+        self._pending = None
+
+    def drop(self) -> None:
         self._pending = None
 
     def close(self) -> None:

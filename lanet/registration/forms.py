@@ -15,6 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
+from lanet.core.text import OneLine
 from lanet.network.models import InstitutionKind
 
 LANGUAGE_CHOICES = [("es", "Español"), ("pt", "Português"), ("en", "English")]
@@ -62,19 +63,23 @@ class InstitutionFields:
 
 
 class RegistrationForm(InstitutionFields, FlaskForm):
-    first_name = StringField(_l("First name"), validators=[DataRequired(), Length(max=120)])
-    last_name = StringField(_l("Last name"), validators=[DataRequired(), Length(max=120)])
+    first_name = StringField(
+        _l("First name"), validators=[DataRequired(), Length(max=120), OneLine()]
+    )
+    last_name = StringField(
+        _l("Last name"), validators=[DataRequired(), Length(max=120), OneLine()]
+    )
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
     country = SelectField(_l("Country"), validators=[DataRequired()])
     institution = SelectField(_l("Institution"), coerce=_optional_int, validate_choice=False)
     new_institution_name = StringField(
         _l("Or the name of your institution, if it is not listed"),
-        validators=[Optional(), Length(max=300)],
+        validators=[Optional(), Length(max=300), OneLine()],
     )
     new_institution_kind = SelectField(
         _l("Kind of institution"), choices=institution_kind_choices, default="other_government"
     )
-    position = StringField(_l("Position"), validators=[Optional(), Length(max=200)])
+    position = StringField(_l("Position"), validators=[Optional(), Length(max=200), OneLine()])
     language = SelectField(_l("Language for emails"), choices=LANGUAGE_CHOICES)
     role = SelectField(_l("I take part as"), choices=role_choices, default="participant")
     consent = BooleanField(
@@ -88,12 +93,12 @@ class ChangeForm(InstitutionFields, FlaskForm):
     institution = SelectField(_l("Institution"), coerce=_optional_int, validate_choice=False)
     new_institution_name = StringField(
         _l("Or the name of your institution, if it is not listed"),
-        validators=[Optional(), Length(max=300)],
+        validators=[Optional(), Length(max=300), OneLine()],
     )
     new_institution_kind = SelectField(
         _l("Kind of institution"), choices=institution_kind_choices, default="other_government"
     )
-    position = StringField(_l("Position"), validators=[Optional(), Length(max=200)])
+    position = StringField(_l("Position"), validators=[Optional(), Length(max=200), OneLine()])
     language = SelectField(_l("Language for emails"), choices=LANGUAGE_CHOICES)
 
 
@@ -122,11 +127,17 @@ class InviteCsvForm(FlaskForm):
 
 class NominationForm(FlaskForm):
     event = SelectField(_l("Event"), coerce=_optional_int, validate_choice=False)
-    first_name = StringField(_l("First name"), validators=[DataRequired(), Length(max=120)])
-    last_name = StringField(_l("Last name"), validators=[DataRequired(), Length(max=120)])
+    first_name = StringField(
+        _l("First name"), validators=[DataRequired(), Length(max=120), OneLine()]
+    )
+    last_name = StringField(
+        _l("Last name"), validators=[DataRequired(), Length(max=120), OneLine()]
+    )
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
-    institution = StringField(_l("Institution"), validators=[Optional(), Length(max=300)])
-    position = StringField(_l("Position"), validators=[Optional(), Length(max=200)])
+    institution = StringField(
+        _l("Institution"), validators=[Optional(), Length(max=300), OneLine()]
+    )
+    position = StringField(_l("Position"), validators=[Optional(), Length(max=200), OneLine()])
     language = SelectField(_l("Language for emails"), choices=LANGUAGE_CHOICES)
 
     def validate_event(self, field) -> None:
