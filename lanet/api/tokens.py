@@ -60,14 +60,6 @@ def revoke_token(token_id: int) -> ApiToken:
     return token
 
 
-def tokens_of(user_id: int) -> list[ApiToken]:
-    return list(
-        db.session.scalars(
-            select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.id)
-        )
-    )
-
-
 def parse_authorization(header: str | None) -> str | None:
     """The token of an `Authorization: Bearer <token>` header; '' when the header is malformed."""
     if not header:

@@ -21,10 +21,6 @@ def qr_png(registration: Registration, scale: int = 6) -> bytes:
     return buffer.getvalue()
 
 
-def qr_svg(registration: Registration, scale: int = 4) -> str:
-    return _qr(registration).svg_inline(scale=scale, border=2)
-
-
 def qr_data_uri(registration: Registration, scale: int = 4) -> str:
     """For an <img>: the strict CSP allows data: images and no inline script."""
     return _qr(registration).svg_data_uri(scale=scale, border=2)

@@ -206,28 +206,13 @@ def feed_name(filters: FeedFilter, language: str) -> str:
         return " · ".join(parts)
 
 
-def registration_key(registration_id: int, language: str) -> str:
-    return f"calendar/registration/{registration_id}/{language}.ics"
-
-
-def serve_registration_calendar(registration: Registration, language: str) -> Response:
-    """For the private link: the participant's calendar, stored like every other file."""
-    key = registration_key(registration.id, language)
-    return serve(
-        key,
-        lambda: build.registration_calendar(registration, language),
-        filename=f"{registration.event.slug}.ics",
-        private=True,
-        max_age=0,
-    )
-
-
 # --- rebuilding (called by workers) ---------------------------------------------------------
 
 
 def rebuild_event(event_id: int) -> int:
-    """Rebuilds the event's files, the stored feeds it may appear in and its registrants'
-    stored calendars; returns how many files changed."""
+    """Rebuilds the event's files and the stored feeds it may appear in; returns how many
+    files changed. (A participant's own calendar is built fresh on each download from the
+    private link, so none is stored.)"""
     before = _etags()
     event = db.session.get(Event, event_id)
     if event is not None:
@@ -237,7 +222,6 @@ def rebuild_event(event_id: int) -> int:
                     event_key(event_id, language, include_agenda),
                     build_event_file(event_id, language, include_agenda),
                 )
-        _rebuild_registrations(event_id)
     rebuild_feeds(event)
     db.session.commit()
     after = _etags()
@@ -264,28 +248,6 @@ def rebuild_feeds(event: Event | None = None) -> None:
 
 def _may_list(filters: FeedFilter, event: Event) -> bool:
     return filters.country in (None, event.country_code) and filters.kind in (None, event.kind)
-
-
-def _rebuild_registrations(event_id: int) -> None:
-    prefix = "calendar/registration/"
-    keys = list(db.session.scalars(select(StoredFile.key).where(StoredFile.key.like(prefix + "%"))))
-    wanted: dict[int, list[str]] = {}
-    for key in keys:
-        registration_id, language = key.removeprefix(prefix).removesuffix(".ics").split("/")
-        wanted.setdefault(int(registration_id), []).append(language)
-    if not wanted:
-        return
-    registrations = db.session.scalars(
-        select(Registration)
-        .where(Registration.event_id == event_id, Registration.id.in_(wanted))
-        .options(selectinload(Registration.person), selectinload(Registration.event))
-    )
-    for registration in registrations:
-        for language in wanted[registration.id]:
-            store(
-                registration_key(registration.id, language),
-                build.registration_calendar(registration, language),
-            )
 
 
 def stale_event_ids(window: timedelta = timedelta(minutes=15)) -> list[int]:

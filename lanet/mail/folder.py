@@ -8,7 +8,7 @@ import os
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.message import EmailMessage, Message
+from email.message import EmailMessage
 from pathlib import Path
 
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9._-]+\.eml$")
@@ -20,12 +20,6 @@ class StoredMail:
     subject: str
     recipient: str
     sent: datetime
-
-
-def write_message(folder: str | os.PathLike, message: Message, name_hint: str) -> Path:
-    return write_raw(
-        folder, message.as_bytes(policy=message.policy.clone(linesep="\r\n")), name_hint
-    )
 
 
 def write_raw(folder: str | os.PathLike, content: bytes, name_hint: str) -> Path:

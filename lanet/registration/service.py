@@ -287,17 +287,6 @@ def change_registration(token: str, changes: Changes) -> Registration:
 def cancel_registration(token: str) -> Registration:
     """The participant cancels through the private link."""
     registration = registration_by_token(token)
-    return _cancel(registration, actor="participant link")
-
-
-def cancel_registration_by_id(registration_id: int, user_id: int | None = None) -> Registration:
-    registration = db.session.get(Registration, registration_id)
-    if registration is None:
-        raise RegistrationError(str(_l("This registration does not exist.")))
-    return _cancel(registration, actor=None if user_id else "system", user_id=user_id)
-
-
-def _cancel(registration: Registration, *, actor: str | None, user_id: int | None = None):
     if registration.status in seats.FINAL:
         raise RegistrationError(str(_l("This registration is already cancelled.")))
     try:
@@ -311,8 +300,7 @@ def _cancel(registration: Registration, *, actor: str | None, user_id: int | Non
             registration.id,
             event_id=registration.event_id,
             person_id=registration.person_id,
-            actor=actor,
-            user_id=user_id,
+            actor="participant link",
         )
         notifications.send(registration, "registration_cancelled", had_seat=had_seat)
         if had_seat:

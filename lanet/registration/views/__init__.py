@@ -62,10 +62,6 @@ def _may_manage(event) -> bool:
     return can(current_user, Action.view_registrations, event)
 
 
-def _country_label(country, language: str) -> str:
-    return country.name(language)
-
-
 def fill_choices(form, country_code: str | None = None) -> None:
     language = current_language()
     if hasattr(form, "country"):
