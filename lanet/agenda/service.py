@@ -19,8 +19,8 @@ from sqlalchemy import func, select
 
 from lanet.agenda.models import AgendaItem, AgendaItemKind, AgendaSpeaker, AgendaVersion
 from lanet.agenda.queries import draft_items, latest_version
-from lanet.agenda.text import _
 from lanet.core import audit
+from lanet.core.i18n import service_text as _
 from lanet.events.models import Event
 from lanet.extensions import db
 from lanet.network.models import Person

@@ -6,8 +6,8 @@ as emails do with the recipient's language.
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g, has_request_context, request, session
-from flask_babel import get_locale, refresh
+from flask import Flask, current_app, g, has_app_context, has_request_context, request, session
+from flask_babel import get_locale, gettext, refresh
 
 from lanet.extensions import babel
 
@@ -27,6 +27,19 @@ def select_locale() -> str:
     if session.get("lang") in languages:
         return session["lang"]
     return request.accept_languages.best_match(languages) or default
+
+
+def service_text(message: str, **variables: object) -> str:
+    """gettext for services, which also run in workers and the CLI where there is no request.
+
+    The app's locale selector reads the request; outside one, messages are rendered in the
+    language forced with `force_locale`, or else left in English. Import it as `_` so that
+    the catalog extraction finds the messages.
+    """
+    forced = has_app_context() and getattr(getattr(g, "_flask_babel", None), "babel_locale", None)
+    if has_request_context() or forced:
+        return gettext(message, **variables)
+    return message % variables if variables else message
 
 
 def current_language() -> str:

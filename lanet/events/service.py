@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 
-from lanet.agenda.text import _
 from lanet.core import audit
+from lanet.core.i18n import service_text as _
 from lanet.events.models import DatePrecision, Event, EventStatus
 from lanet.extensions import db
 
