@@ -10,6 +10,7 @@ import pytest
 from ical.calendar_stream import IcsCalendarStream
 
 from lanet.agenda import service as agenda
+from lanet.agenda.queries import AgendaEntry, published_entries
 from lanet.calendars import build
 from lanet.events import service as events
 
@@ -45,7 +46,7 @@ def test_warsaw_across_the_october_change(db, agenda_event):
     add(event, date(2026, 10, 26), (10, 0), (11, 0), "Monday, winter time")
     agenda.publish(event.id)
     db.session.commit()
-    content = build.event_calendar(event, "en", include_agenda=True)
+    content = build.event_calendar(event, "en", agenda=published_entries(event.id))
     calendar, other = parse_both(content)
 
     assert [tz.tz_name for tz in calendar.timezones] == ["Europe/Warsaw"]
@@ -80,7 +81,9 @@ def test_santiago_in_april_and_september(db, agenda_event, start, before, after,
     add(event, after, (9, 0), (10, 0), "After the change")
     agenda.publish(event.id)
     db.session.commit()
-    calendar, other = parse_both(build.event_calendar(event, "es", include_agenda=True))
+    calendar, other = parse_both(
+        build.event_calendar(event, "es", agenda=published_entries(event.id))
+    )
     items = {str(e["SUMMARY"]): e.start for e in vevents(calendar)}
     expected = {
         "Before the change": datetime.combine(before, time(9 - offsets[0])).replace(tzinfo=UTC),
@@ -194,7 +197,7 @@ def test_moving_shifts_the_agenda_and_republishes_it(db, agenda_event):
     events.move_event(event.id, start_date=date(2026, 10, 30), end_date=date(2026, 11, 3))
     db.session.commit()
     assert event.agenda_version == 2 and event.date_precision == "day"
-    (entry,) = [build.AgendaEntry.from_json(item) for item in _latest_items(event.id)]
+    (entry,) = [AgendaEntry.from_json(item) for item in _latest_items(event.id)]
     # Same wall-clock time a week later, across the change to winter time.
     assert entry.starts_at.astimezone(ZoneInfo("Europe/Warsaw")).replace(tzinfo=None) == (
         datetime(2026, 11, 1, 10, 0)

@@ -2,12 +2,46 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from lanet.agenda.models import AgendaItem, AgendaSpeaker, AgendaVersion
-from lanet.calendars.build import AgendaEntry
 from lanet.extensions import db
+
+
+@dataclass(frozen=True)
+class AgendaEntry:
+    """One published agenda item, as kept in AgendaVersion.items."""
+
+    id: int
+    kind: str
+    starts_at: datetime
+    ends_at: datetime
+    title: str
+    description: str | None = None
+    room: str | None = None
+    speakers: tuple[str, ...] = field(default_factory=tuple)
+
+    @classmethod
+    def from_json(cls, item: dict[str, Any]) -> AgendaEntry:
+        speakers = tuple(
+            f"{s['name']} ({s['affiliation']})" if s.get("affiliation") else s["name"]
+            for s in item.get("speakers", [])
+        )
+        return cls(
+            id=int(item["id"]),
+            kind=item.get("kind", "session"),
+            starts_at=datetime.fromisoformat(item["starts_at"]).astimezone(UTC),
+            ends_at=datetime.fromisoformat(item["ends_at"]).astimezone(UTC),
+            title=item["title"],
+            description=item.get("description"),
+            room=item.get("room"),
+            speakers=speakers,
+        )
 
 
 def latest_version(event_id: int) -> AgendaVersion | None:

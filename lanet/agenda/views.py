@@ -19,7 +19,6 @@ from lanet.agenda import queries, service
 from lanet.agenda.forms import ActionForm, AgendaItemForm, ImportForm
 from lanet.agenda.labels import ITEM_KIND_LABELS
 from lanet.agenda.models import AgendaItem
-from lanet.calendars.build import AgendaEntry
 from lanet.core.i18n import current_language
 from lanet.events.models import Event
 from lanet.events.queries import event_by_slug
@@ -52,7 +51,7 @@ def _labels() -> dict:
 
 @dataclass(frozen=True)
 class Row:
-    entry: AgendaEntry
+    entry: queries.AgendaEntry
     local_start: datetime
     local_end: datetime
     viewer_start: datetime | None
@@ -71,7 +70,7 @@ def viewer_zone(event: Event) -> ZoneInfo | None:
 
 
 def by_day(
-    entries: list[AgendaEntry], zone: ZoneInfo, viewer: ZoneInfo | None
+    entries: list[queries.AgendaEntry], zone: ZoneInfo, viewer: ZoneInfo | None
 ) -> OrderedDict[date, list[Row]]:
     days: OrderedDict[date, list[Row]] = OrderedDict()
     for entry in sorted(entries, key=lambda e: (e.starts_at, e.ends_at, e.id)):
@@ -93,7 +92,7 @@ def public_agenda(slug: str):
     if event is None:
         abort(404)
     version = queries.latest_version(event.id)
-    entries = [AgendaEntry.from_json(item) for item in version.items] if version else []
+    entries = [queries.AgendaEntry.from_json(item) for item in version.items] if version else []
     zone = ZoneInfo(event.timezone)
     viewer = viewer_zone(event)
     days = by_day(entries, zone, viewer)

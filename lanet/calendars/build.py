@@ -1,6 +1,7 @@
 """iCalendar files (RFC 5545) and iMIP parts (RFC 6047): data in, bytes out.
 
-Nothing here writes to the database. Texts are rendered in the requested language with
+Nothing here reads or writes the database: callers (calendars/service.py, registration) load
+the event, the registration and the published agenda and pass them in. Texts are rendered in the requested language with
 `force_locale`, so an app context is needed (for Flask-Babel and BASE_URL).
 """
 
@@ -8,9 +9,8 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
@@ -19,6 +19,8 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from lanet.agenda.queries import AgendaEntry
+
 if TYPE_CHECKING:
     from lanet.events.models import Event
     from lanet.registration.models import Registration
@@ -26,37 +28,6 @@ if TYPE_CHECKING:
 PRODID = "-//Latin American Network for Genocide and Mass Atrocity Prevention//LANET//EN"
 METHODS = ("REQUEST", "CANCEL", "PUBLISH")
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
-
-
-@dataclass(frozen=True)
-class AgendaEntry:
-    """One published agenda item, as kept in AgendaVersion.items."""
-
-    id: int
-    kind: str
-    starts_at: datetime
-    ends_at: datetime
-    title: str
-    description: str | None = None
-    room: str | None = None
-    speakers: tuple[str, ...] = field(default_factory=tuple)
-
-    @classmethod
-    def from_json(cls, item: dict[str, Any]) -> AgendaEntry:
-        speakers = tuple(
-            f"{s['name']} ({s['affiliation']})" if s.get("affiliation") else s["name"]
-            for s in item.get("speakers", [])
-        )
-        return cls(
-            id=int(item["id"]),
-            kind=item.get("kind", "session"),
-            starts_at=datetime.fromisoformat(item["starts_at"]).astimezone(UTC),
-            ends_at=datetime.fromisoformat(item["ends_at"]).astimezone(UTC),
-            title=item["title"],
-            description=item.get("description"),
-            room=item.get("room"),
-            speakers=speakers,
-        )
 
 
 def host() -> str:
@@ -75,26 +46,17 @@ def agenda_item_uid(event_id: int, item_id: int) -> str:
 def event_calendar(
     event: Event,
     language: str,
-    include_agenda: bool = False,
     method: str | None = None,
     *,
-    agenda: Sequence[AgendaEntry] | None = None,
+    agenda: Sequence[AgendaEntry] = (),
     stamp: datetime | None = None,
 ) -> bytes:
-    """The event (and, if asked, each published agenda item) as one calendar file.
-
-    `agenda` may be passed in when the caller already holds it; otherwise it is read from the
-    event's latest published version.
-    """
+    """The event and each of the given (published) agenda items, as one calendar file."""
     _check_method(method)
-    if include_agenda and agenda is None:
-        from lanet.agenda.queries import published_entries
-
-        agenda = published_entries(event.id)
     with force_locale(language):
         calendar = _calendar(event.display_title(language), method, language)
         calendar.add_component(_event_component(event, language, stamp, method))
-        for entry in (agenda or ()) if include_agenda else ():
+        for entry in agenda:
             calendar.add_component(_agenda_component(event, entry, language, stamp, method))
         return _finish(calendar)
 
@@ -104,28 +66,24 @@ def registration_calendar(
     language: str,
     method: str | None = None,
     *,
-    agenda: Sequence[AgendaEntry] | None = None,
+    agenda: Sequence[AgendaEntry] = (),
     stamp: datetime | None = None,
 ) -> bytes:
     """The participant's own calendar: the event with them as attendee.
 
     The event's UID is the one of the public event entry, so a later REQUEST or CANCEL sent to
     the participant moves or removes the entry they already have. An iMIP message (method set)
-    carries only that entry; the downloaded file adds the published agenda.
+    carries only that entry; the downloaded file adds the given published agenda.
     """
     _check_method(method)
     event = registration.event
-    if method is None and agenda is None:
-        from lanet.agenda.queries import published_entries
-
-        agenda = published_entries(event.id)
     with force_locale(language):
         calendar = _calendar(event.display_title(language), method, language)
         component = _event_component(event, language, stamp, method)
         _add_people(component, registration, method)
         calendar.add_component(component)
         if method is None:
-            for entry in agenda or ():
+            for entry in agenda:
                 calendar.add_component(_agenda_component(event, entry, language, stamp, method))
         return _finish(calendar)
 

@@ -17,6 +17,7 @@ from sqlalchemy import String, extract, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer, selectinload
 
+from lanet.agenda.queries import published_entries
 from lanet.calendars import build
 from lanet.core import dispatch
 from lanet.core.models import StoredFile
@@ -117,7 +118,8 @@ def build_event_file(event_id: int, language: str, include_agenda: bool) -> byte
     event = db.session.scalar(
         select(Event).where(Event.id == event_id).options(selectinload(Event.country))
     )
-    return build.event_calendar(event, language, include_agenda=include_agenda)
+    agenda = published_entries(event_id) if include_agenda else ()
+    return build.event_calendar(event, language, agenda=agenda)
 
 
 @dataclass(frozen=True)

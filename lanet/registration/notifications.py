@@ -15,6 +15,8 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from lanet.agenda.queries import published_entries
+from lanet.calendars import build
 from lanet.core.types import utcnow
 from lanet.events.models import Event, EventStatus
 from lanet.extensions import db
@@ -68,9 +70,9 @@ def format_deadline(moment: datetime, event: Event, language: str) -> str:
 def personal_calendar_bytes(
     registration: Registration, language: str, method: str | None = None
 ) -> bytes:
-    from lanet.calendars.build import registration_calendar
-
-    return registration_calendar(registration, language, method)
+    # The downloaded file carries the published agenda; an iMIP message only the event.
+    agenda = published_entries(registration.event_id) if method is None else ()
+    return build.registration_calendar(registration, language, method, agenda=agenda)
 
 
 def personal_calendar(registration_id: int, language: str) -> bytes:
