@@ -66,31 +66,25 @@ def _tune_sqlite(app: Flask) -> None:
         cursor.close()
 
 
-FEATURES = (
-    "core",
-    "network",
-    "events",
-    "agenda",
-    "registration",
-    "attendance",
-    "calendars",
-    "mail",
-    "accounts",
-    "api",
-)
-
-
 def _register_blueprints(app: Flask) -> None:
-    """Each feature's `views.bp`, where the feature has pages."""
-    import importlib
-    import importlib.util
+    """Every feature's pages, and the hooks by which features react to one another's signals
+    (lanet/core/signals.py), in one place: this is the app's wiring."""
+    # Importing a feature's hooks connects its receivers to the signals it follows.
+    import lanet.agenda.hooks
+    import lanet.calendars.hooks
+    import lanet.registration.hooks  # noqa: F401
+    from lanet.accounts import views as accounts
+    from lanet.agenda import views as agenda
+    from lanet.api import views as api
+    from lanet.attendance import views as attendance
+    from lanet.calendars import views as calendars
+    from lanet.core import views as core
+    from lanet.events import views as events
+    from lanet.mail import views as mail
+    from lanet.registration import views as registration
 
-    for feature in FEATURES:
-        module_name = f"lanet.{feature}.views"
-        if importlib.util.find_spec(module_name) is None:
-            continue
-        module = importlib.import_module(module_name)
-        app.register_blueprint(module.bp)
+    for feature in (core, events, agenda, registration, attendance, calendars, mail, accounts, api):
+        app.register_blueprint(feature.bp)
     if app.config["DEV_PAGES"]:
         from lanet.mail.dev_views import bp as dev_mail_bp
 

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 
 from lanet.agenda.models import AgendaItem, AgendaItemKind, AgendaSpeaker, AgendaVersion
 from lanet.agenda.queries import draft_items, latest_version
-from lanet.core import audit
+from lanet.core import audit, signals
 from lanet.core.i18n import service_text as _
 from lanet.events.models import Event
 from lanet.extensions import db
@@ -404,18 +404,15 @@ def _parse_time(text: str, label: Any) -> time:
 
 def publish(event_id: int, *, user_id: int | None = None) -> AgendaVersion:
     """Makes the draft the public agenda: a new version, the change list against the previous
-    one, a raised SEQUENCE, and an iMIP update to every confirmed registrant."""
+    one and a raised SEQUENCE, announced with `agenda_published` (registrants get an iMIP
+    update, the stored calendars are rebuilt)."""
     event = _event(event_id, lock=True)
     version = snapshot_version(event, user_id=user_id)
     if version is None:
         raise NothingToPublish(_("The draft has no changes since the published version."))
     event.sequence = (event.sequence or 0) + 1
     db.session.flush()
-    from lanet.calendars.service import notify_registrants, rebuild_after_commit
-
-    notify_registrants(
-        event, "agenda_update", {"version": version.version, "changes": version.changes}
-    )
+    signals.agenda_published.send(event, version=version, user_id=user_id)
     audit.record(
         "agenda.published",
         "event",
@@ -424,7 +421,6 @@ def publish(event_id: int, *, user_id: int | None = None) -> AgendaVersion:
         changes={"version": version.version, "changes": len(version.changes)},
         user_id=user_id,
     )
-    rebuild_after_commit(event.id)
     return version
 
 
@@ -506,11 +502,12 @@ def _change(kind: str, item: dict, fields: list[str]) -> dict[str, Any]:
 # --- helpers -------------------------------------------------------------------------------
 
 
-def shift_draft(event: Event, days: int) -> None:
-    """Moves every draft item by whole local days, keeping its wall-clock times."""
+def shift_draft(event: Event, days: int, timezone: str | None = None) -> None:
+    """Moves every draft item by whole local days, keeping its wall-clock times in `timezone`
+    (the event's zone before a move; its current zone when not given)."""
     if not days:
         return
-    zone = ZoneInfo(event.timezone)
+    zone = ZoneInfo(timezone or event.timezone)
     for item in draft_items(event.id):
         for attr in ("starts_at", "ends_at"):
             local = getattr(item, attr).astimezone(zone)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, timedelta
 
-from flask import Response, current_app, request
+from flask import Response, request
 from sqlalchemy import String, extract, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer, selectinload
@@ -24,9 +24,7 @@ from lanet.core.models import StoredFile
 from lanet.core.types import utcnow
 from lanet.events.models import Event, EventKind
 from lanet.extensions import db
-from lanet.mail.service import queue_message
-from lanet.network.models import LANGUAGES, Person
-from lanet.registration.models import Registration, RegistrationStatus
+from lanet.network.models import LANGUAGES
 
 CONTENT_TYPE = "text/calendar; charset=utf-8"
 REBUILD_TASK = "lanet.calendars.rebuild_event"
@@ -279,55 +277,3 @@ def rebuild_after_commit(event_id: int) -> None:
     A broker outage leaves it to the periodic sweep, which rebuilds stale files.
     """
     dispatch.send_after_commit(REBUILD_TASK, event_id, queue="calendars")
-
-
-# --- updates to registrants ------------------------------------------------------------------
-
-
-def confirmed_registrations(event_id: int) -> list[Registration]:
-    return list(
-        db.session.scalars(
-            select(Registration)
-            .where(
-                Registration.event_id == event_id,
-                Registration.status == RegistrationStatus.confirmed,
-            )
-            .options(selectinload(Registration.person).selectinload(Person.country))
-            .order_by(Registration.id)
-        )
-    )
-
-
-def notify_registrants(
-    event: Event, template: str, context: dict, *, method: str = "REQUEST"
-) -> int:
-    """One outbox message per confirmed registrant, in their language, with an iMIP part that
-    carries the event's UID and its (already raised) SEQUENCE."""
-    count = 0
-    base_url = current_app.config["BASE_URL"]
-    for registration in confirmed_registrations(event.id):
-        person = registration.person
-        if person is None or not person.email:
-            continue
-        language = person.language if person.language in LANGUAGES else "es"
-        ics = build.registration_calendar(registration, language, method=method)
-        queue_message(
-            to=person.email,
-            name=person.full_name,
-            template=template,
-            language=language,
-            event_id=event.id,
-            calendar_ics=ics,
-            calendar_method=method,
-            context={
-                **context,
-                "event_title": event.display_title(language),
-                "event_url": f"{base_url}/events/{event.slug}",
-                "agenda_url": f"{base_url}/events/{event.slug}/agenda",
-                "timezone": event.timezone,
-                "sequence": event.sequence,
-                "first_name": person.first_name,
-            },
-        )
-        count += 1
-    return count

@@ -12,11 +12,13 @@ from blinker import Namespace
 
 _signals = Namespace()
 
-# sender: the Event, with its new dates; kwargs: days (how far the start moved), user_id.
+# sender: the Event, with its new dates and raised SEQUENCE; kwargs: days (how far the start
+# moved), previous_timezone, user_id.
 event_rescheduled = _signals.signal("event-rescheduled")
 # sender: the Event, already marked cancelled; kwargs: reason, user_id.
 event_cancelled = _signals.signal("event-cancelled")
-# sender: the Event whose draft agenda was just published; kwargs: changes, user_id.
+# sender: the Event, with its raised SEQUENCE; kwargs: version (the AgendaVersion just
+# published), user_id.
 agenda_published = _signals.signal("agenda-published")
 # sender: the Registration; kwargs: action (e.g. "created", "cancelled", "confirmed").
 registration_changed = _signals.signal("registration-changed")

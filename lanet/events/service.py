@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 
-from lanet.core import audit
+from lanet.core import audit, signals
 from lanet.core.i18n import service_text as _
 from lanet.events.models import DatePrecision, Event, EventStatus
 from lanet.extensions import db
@@ -34,11 +34,9 @@ def move_event(
     timezone: str | None = None,
     user_id: int | None = None,
 ) -> Event:
-    """New dates (and, for timed events, instants); the draft agenda moves by the same number
-    of days, a published agenda is re-published, and registrants get a METHOD:REQUEST."""
-    from lanet.agenda.service import shift_draft, snapshot_version
-    from lanet.calendars.service import notify_registrants, rebuild_after_commit
-
+    """New dates (and, for timed events, instants), announced with `event_rescheduled`: the
+    agenda's draft moves by the same number of days and a published agenda is re-published,
+    registrants get a METHOD:REQUEST and the stored calendars are rebuilt."""
     event = _locked_event(event_id)
     if event.status == EventStatus.cancelled:
         raise EventError(_("A cancelled event cannot be moved."))
@@ -55,7 +53,8 @@ def move_event(
         "ends_at": event.ends_at.isoformat() if event.ends_at else None,
         "timezone": event.timezone,
     }
-    shift_draft(event, (start_date - event.start_date).days)
+    days = (start_date - event.start_date).days
+    previous_timezone = event.timezone
     event.start_date, event.end_date, event.timezone = start_date, end_date, zone
     event.starts_at, event.ends_at = starts_at, ends_at
     if starts_at is None and event.date_precision == DatePrecision.time:
@@ -63,18 +62,9 @@ def move_event(
     elif starts_at is not None:
         event.date_precision = DatePrecision.time
     event.sequence = (event.sequence or 0) + 1
-    if event.agenda_version:
-        snapshot_version(event, user_id=user_id)
     db.session.flush()
-    notify_registrants(
-        event,
-        "agenda_update",
-        {
-            "moved": True,
-            "start_date": start_date.isoformat(),
-            "end_date": end_date.isoformat(),
-            "changes": [],
-        },
+    signals.event_rescheduled.send(
+        event, days=days, previous_timezone=previous_timezone, user_id=user_id
     )
     audit.record(
         "event.moved",
@@ -88,14 +78,12 @@ def move_event(
             "end_date": end_date.isoformat(),
         },
     )
-    rebuild_after_commit(event.id)
     return event
 
 
 def cancel_event(event_id: int, *, reason: str | None = None, user_id: int | None = None) -> Event:
-    """Marks the event cancelled and sends registrants a METHOD:CANCEL for the same UID."""
-    from lanet.calendars.service import notify_registrants, rebuild_after_commit
-
+    """Marks the event cancelled, announced with `event_cancelled`: registrants get a
+    METHOD:CANCEL for the same UID and the stored calendars are rebuilt."""
     event = _locked_event(event_id)
     if event.status == EventStatus.cancelled:
         raise EventError(_("The event is already cancelled."))
@@ -106,7 +94,7 @@ def cancel_event(event_id: int, *, reason: str | None = None, user_id: int | Non
     if reason:
         event.note = reason
     db.session.flush()
-    notify_registrants(event, "event_cancelled", {"reason": reason}, method="CANCEL")
+    signals.event_cancelled.send(event, reason=reason, user_id=user_id)
     audit.record(
         "event.cancelled",
         "event",
@@ -115,7 +103,6 @@ def cancel_event(event_id: int, *, reason: str | None = None, user_id: int | Non
         user_id=user_id,
         changes={"status": [previous, EventStatus.cancelled], "reason": reason},
     )
-    rebuild_after_commit(event.id)
     return event
 
 
