@@ -144,7 +144,31 @@ def _assemble(message: OutboxMessage, sender: str) -> Message:
     root["Content-Language"] = message.language
     # Vacation responders must not answer LANET's notifications (RFC 3834).
     root["Auto-Submitted"] = "auto-generated"
+    for name, value in (message.headers or {}).items():
+        root[name] = _header(value)
     return root
+
+
+# Set by `_assemble` for every message: a caller's extra headers may not replace them.
+_OWN_HEADERS = {
+    "subject", "from", "to", "date", "message-id", "content-language", "auto-submitted",
+    "mime-version", "content-type", "content-transfer-encoding", "cc", "bcc",
+}  # fmt: skip
+_HEADER_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,75}$")
+
+
+def extra_headers(headers: dict[str, str] | None) -> dict[str, str] | None:
+    """Checks a caller's extra headers: plain names, one-line values, none of the outbox's own."""
+    if not headers:
+        return None
+    checked: dict[str, str] = {}
+    for name, value in headers.items():
+        if not _HEADER_NAME.match(name) or name.lower() in _OWN_HEADERS:
+            raise ValueError(f"header {name!r} cannot be set by the caller")
+        if "\r" in value or "\n" in value or len(value) > 900:
+            raise ValueError(f"header {name!r} must be one line of at most 900 characters")
+        checked[name] = value
+    return checked
 
 
 def as_bytes(assembled: Message) -> bytes:

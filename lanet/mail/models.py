@@ -39,6 +39,8 @@ class OutboxMessage(db.Model):
     language: Mapped[str] = mapped_column(String(2), default="es")
     template: Mapped[str] = mapped_column(String(120))
     context: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Extra headers of this one message (List-Unsubscribe of a bulletin), name -> value.
+    headers: Mapped[dict | None] = mapped_column(JSON)
     calendar_method: Mapped[str | None] = mapped_column(String(8))
     calendar_ics: Mapped[bytes | None] = mapped_column(LargeBinary)
     event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"), index=True)

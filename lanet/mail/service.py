@@ -109,12 +109,15 @@ def queue_message(
     calendar_ics: bytes | None = None,
     calendar_method: str | None = None,
     attachments: Iterable[Attachment] = (),
+    headers: dict[str, str] | None = None,
 ) -> OutboxMessage:
     """Adds the message to the current session; nothing is sent unless the caller commits.
 
     `template` names `templates/mail/<template>.subject.txt`, `.txt` and `.html`; `context`
     must be JSON-serialisable, since a worker renders it later in `language`.
     `calendar_method` is REQUEST (the default with a calendar) or CANCEL.
+    `headers` are added to the email as they are (e.g. List-Unsubscribe, RFC 8058); they may
+    not replace the headers the outbox itself sets.
     """
     message = OutboxMessage(
         message_id=new_message_id(),
@@ -123,6 +126,7 @@ def queue_message(
         language=language if language in ("es", "pt", "en") else "es",
         template=template,
         context=dict(context or {}),
+        headers=compose.extra_headers(headers),
         event_id=event_id,
         calendar_ics=calendar_ics,
         calendar_method=(calendar_method or "REQUEST") if calendar_ics else None,
