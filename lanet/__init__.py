@@ -77,13 +77,15 @@ def _register_blueprints(app: Flask) -> None:
     from lanet.agenda import views as agenda
     from lanet.api import views as api
     from lanet.attendance import views as attendance
+    from lanet.bulletin import views as bulletin
     from lanet.calendars import views as calendars
     from lanet.core import views as core
     from lanet.events import views as events
     from lanet.mail import views as mail
     from lanet.registration import views as registration
 
-    for feature in (core, events, agenda, registration, attendance, calendars, mail, accounts, api):
+    features = (core, events, agenda, registration, attendance, calendars, mail, accounts)
+    for feature in (*features, bulletin, api):
         app.register_blueprint(feature.bp)
     if app.config["DEV_PAGES"]:
         from lanet.mail.dev_views import bp as dev_mail_bp

@@ -89,6 +89,11 @@ def load() -> dict:
         # the event confirmed participants get their reminder.
         "REGISTRATION_OFFER_HOURS": _int("REGISTRATION_OFFER_HOURS", 48),
         "REGISTRATION_REMINDER_DAYS": _int("REGISTRATION_REMINDER_DAYS", 3),
+        # Bulletin: how long an unsubscribe link and a subscription's confirmation link work,
+        # and how many recipients one worker task writes into the outbox at a time.
+        "BULLETIN_UNSUBSCRIBE_DAYS": _int("BULLETIN_UNSUBSCRIBE_DAYS", 730),
+        "BULLETIN_CONFIRM_DAYS": _int("BULLETIN_CONFIRM_DAYS", 7),
+        "BULLETIN_EXPAND_BATCH": _int("BULLETIN_EXPAND_BATCH", 500),
         "FILES_FOLDER": os.environ.get("FILES_FOLDER", str(instance / "files")),
         "DEV_PAGES": _bool("LANET_DEV_PAGES", default=not mail_server),
         "BABEL_DEFAULT_LOCALE": "es",
@@ -122,6 +127,8 @@ def load() -> dict:
                 "lanet.calendars.*": {"queue": "calendars"},
                 "lanet.attendance.*": {"queue": "reports"},
                 "lanet.reports.*": {"queue": "reports"},
+                "lanet.bulletin.compile_draft": {"queue": "reports"},
+                "lanet.bulletin.*": {"queue": "mail"},
             },
         },
     }

@@ -3,6 +3,13 @@
 from lanet.accounts.models import ApiToken, RoleName, User, UserRole, UserToken
 from lanet.agenda.models import AgendaItem, AgendaSpeaker, AgendaVersion
 from lanet.attendance.models import Attendance
+from lanet.bulletin.models import (
+    Bulletin,
+    BulletinDelivery,
+    BulletinSend,
+    Contact,
+    DistributionList,
+)
 from lanet.core.audit import AuditEntry
 from lanet.core.models import StoredFile
 from lanet.events.models import Cycle, Event, EventPartner, EventQuota, Series
@@ -17,8 +24,13 @@ __all__ = [
     "ApiToken",
     "Attendance",
     "AuditEntry",
+    "Bulletin",
+    "BulletinDelivery",
+    "BulletinSend",
+    "Contact",
     "Country",
     "Cycle",
+    "DistributionList",
     "Event",
     "EventPartner",
     "EventQuota",

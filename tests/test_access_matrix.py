@@ -117,6 +117,23 @@ MATRIX: tuple[Row, ...] = (
     _staff_row("attendance.report_index"),
     _staff_row("attendance.annual_report", year="year"),
     _staff_row("attendance.annual_report_file", year="year", fmt="csv"),
+    # the bulletin: drafting, previews, sends, contacts and lists
+    _staff_row("bulletin.staff_index"),
+    _staff_row("bulletin.create", "POST"),
+    _staff_row("bulletin.edit", bulletin_id="bulletin_id"),
+    _staff_row("bulletin.save", "POST", bulletin_id="bulletin_id", language="es"),
+    _staff_row("bulletin.recompile", "POST", bulletin_id="bulletin_id"),
+    _staff_row("bulletin.preview", bulletin_id="bulletin_id", language="pt"),
+    _staff_row("bulletin.preview_email", bulletin_id="bulletin_id", language="en"),
+    _staff_row("bulletin.preview_email_html", bulletin_id="bulletin_id", language="es"),
+    _staff_row("bulletin.test_send", "POST", bulletin_id="bulletin_id"),
+    _staff_row("bulletin.send", "POST", bulletin_id="bulletin_id"),
+    _staff_row("bulletin.progress", send_id="send_id"),
+    _staff_row("bulletin.contacts_page"),
+    _staff_row("bulletin.add_contact", "POST"),
+    _staff_row("bulletin.import_contacts", "POST"),
+    _staff_row("bulletin.unsubscribe_contact", "POST", contact_id="contact_id"),
+    _staff_row("bulletin.create_list", "POST"),
     # an organizer's event: agenda, registrations, invitations, check-in
     _event_row("agenda.editor"),
     _event_row("agenda.import_items", "POST"),
@@ -223,6 +240,7 @@ def _build_world() -> dict[str, Any]:
     attendance = Attendance(registration_id=registration.id, day=date(2015, 5, 4))
     _db.session.add_all([item, attendance])
     message = queue_message(to="someone@matrix.example", template="test_message", language="es")
+    bulletin = _bulletin_world()
     # One commit for the whole world: on PostgreSQL every commit waits for the disk.
     users = {
         STAFF: create_user("staff", commit=False),
@@ -248,7 +266,36 @@ def _build_world() -> dict[str, Any]:
         "role_id": target.roles[0].id,
         "year": 2015,
         "participant_email": participant.email,
+        **bulletin,
     }
+
+
+def _bulletin_world() -> dict[str, int]:
+    """A draft bulletin in three languages, a contact, a list, and a send to that list."""
+    from lanet.bulletin.models import Bulletin, BulletinSend, Contact, DistributionList
+    from lanet.core.types import utcnow
+
+    draft = Bulletin(
+        period_start=date(2015, 1, 1),
+        period_end=date(2015, 6, 30),
+        status="draft",
+        titles={lang: "Matrix bulletin" for lang in ("es", "pt", "en")},
+        bodies={lang: "# Matrix" for lang in ("es", "pt", "en")},
+        html={lang: "<h1>Matrix</h1>" for lang in ("es", "pt", "en")},
+    )
+    sent = Bulletin(
+        period_start=date(2014, 7, 1), period_end=date(2014, 12, 31), status="published"
+    )
+    contact = Contact(
+        email="contact@matrix.example", status="active", consent_at=utcnow(), consent_source="staff"
+    )
+    audience = DistributionList(name="Matrix list", countries=[], kinds=[])
+    _db.session.add_all([draft, sent, contact, audience])
+    _db.session.flush()
+    send = BulletinSend(bulletin_id=sent.id, list_id=audience.id, status="queued")
+    _db.session.add(send)
+    _db.session.flush()
+    return {"bulletin_id": draft.id, "contact_id": contact.id, "send_id": send.id}
 
 
 def _api_headers(user) -> dict[str, str]:

@@ -29,6 +29,7 @@ class Action(enum.StrEnum):
     manage_users = "manage_users"
     manage_people = "manage_people"
     create_event = "create_event"
+    manage_bulletin = "manage_bulletin"
 
 
 # Actions an organizer may take on their own event.
