@@ -27,7 +27,7 @@ from lanet.events.models import Event, EventPartner, EventStatus
 from lanet.extensions import db
 from lanet.network.models import Country, Person
 from lanet.registration.models import Registration
-from lanet.registration.service import registration_is_open
+from lanet.registration.queries import registration_is_open
 
 # How far after the period "planned next" looks, and how many events it lists at most.
 NEXT_WINDOW = timedelta(days=184)
