@@ -27,6 +27,16 @@ class CheckInForm(FlaskForm):
     nonce = HiddenField(validators=[Optional(), Length(max=64)])
 
 
+class DayForm(FlaskForm):
+    """The check-in page's day switch: a GET form, so the whole page (tally, list, scans) is
+    that day's; a script submits it on change, its button does so without script."""
+
+    class Meta:
+        csrf = False
+
+    day = SelectField(_l("Check-in day"))
+
+
 class ManualCheckInForm(FlaskForm):
     registration_id = HiddenField(validators=[DataRequired()])
     day = SelectField(_l("Day"), validate_choice=True)

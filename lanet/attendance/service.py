@@ -76,8 +76,24 @@ class ImportResult:
 
 
 def event_days(event: Event) -> list[date]:
-    count = (event.end_date - event.start_date).days + 1
-    return [event.start_date + timedelta(days=n) for n in range(count)]
+    """The days check-in offers: those with agenda items (in the event's time zone), or every
+    day of the event when it has no agenda. A month-long event with five days of sessions
+    offers five days, not thirty-one."""
+    from lanet.agenda.models import AgendaItem
+
+    zone = ZoneInfo(event.timezone)
+    starts = db.session.scalars(
+        select(AgendaItem.starts_at).where(AgendaItem.event_id == event.id)
+    ).all()
+    days = sorted(
+        {s.astimezone(zone).date() for s in starts}
+        & set(_calendar_days(event.start_date, event.end_date))
+    )
+    return days or _calendar_days(event.start_date, event.end_date)
+
+
+def _calendar_days(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
 
 def today_at(event: Event, now: datetime | None = None) -> date:
@@ -86,10 +102,12 @@ def today_at(event: Event, now: datetime | None = None) -> date:
 
 
 def default_day(event: Event, now: datetime | None = None) -> date:
+    """During the event, today or the next check-in day; before or after it, the first."""
     today = today_at(event, now)
-    if event.start_date <= today <= event.end_date:
-        return today
-    return event.start_date
+    days = event_days(event)
+    if not event.start_date <= today <= event.end_date:
+        return days[0]
+    return next((day for day in days if day >= today), days[-1])
 
 
 def _check_day(event: Event, day: date) -> None:

@@ -4,7 +4,7 @@ and the focal point's totals. Thin: parse, call the service or a query, render."
 from __future__ import annotations
 
 import base64
-from datetime import date
+from datetime import date, timedelta
 
 from flask import (
     Blueprint,
@@ -23,10 +23,11 @@ from sqlalchemy import select
 
 from lanet.accounts.decorators import permission_required
 from lanet.accounts.permissions import Action, focal_point_countries, is_staff
-from lanet.attendance import badges, queries, report, service, summaries, totals
+from lanet.attendance import badges, codes, queries, report, service, summaries, totals
 from lanet.attendance.forms import (
     FREQUENCY_LABELS,
     CheckInForm,
+    DayForm,
     ImportForm,
     ManualCheckInForm,
     SubscriptionForm,
@@ -78,7 +79,15 @@ def _event(slug: str, **_kwargs) -> Event | None:
 
 
 def _day_choices(event: Event) -> list[tuple[str, str]]:
+    """The days offered: those with agenda items, or the event's days (`service.event_days`)."""
     return [(d.isoformat(), format_date_range(d, d)) for d in service.event_days(event)]
+
+
+def _valid_days(event: Event) -> list[tuple[str, str]]:
+    """Every day of the event may be posted (a day without agenda items, reached by address)."""
+    count = (event.end_date - event.start_date).days + 1
+    days = [event.start_date + timedelta(days=n) for n in range(count)]
+    return [(d.isoformat(), d.isoformat()) for d in days]
 
 
 def _chosen_day(event: Event, value: str | None) -> date:
@@ -95,12 +104,19 @@ def _chosen_day(event: Event, value: str | None) -> date:
 def _check_in_page(event: Event, form: CheckInForm, day: date, status: int = 200):
     search = request.args.get("q", "").strip()[:100]
     manual = ManualCheckInForm()
-    manual.day.choices = _day_choices(event)
+    manual.day.choices = _valid_days(event)
     manual.day.data = day.isoformat()
+    days = _day_choices(event)
+    if day.isoformat() not in {value for value, _label in days}:
+        # A day of the event without agenda items, asked for by its address: still shown.
+        days = sorted([*days, (day.isoformat(), format_date_range(day, day))])
+    day_form = DayForm(formdata=None, day=day.isoformat())
+    day_form.day.choices = days
     return (
         render_template(
             "attendance/check_in.html",
             event=event,
+            day_form=day_form,
             form=form,
             manual=manual,
             day=day,
@@ -119,7 +135,7 @@ def _check_in_page(event: Event, form: CheckInForm, day: date, status: int = 200
 def check_in(slug: str):
     event = _event(slug)
     form = CheckInForm()
-    form.day.choices = _day_choices(event)
+    form.day.choices = _valid_days(event)
     day = _chosen_day(event, request.values.get("day"))
     if request.method == "GET":
         form.day.data = day.isoformat()
@@ -183,7 +199,7 @@ def scan(slug: str):
 def check_in_manual(slug: str):
     event = _event(slug)
     form = ManualCheckInForm()
-    form.day.choices = _day_choices(event)
+    form.day.choices = _valid_days(event)
     day = _chosen_day(event, form.day.data)
     if not form.validate() or not str(form.registration_id.data).isdigit():
         flash(_("Choose a person and a day of the event."), "error")
@@ -249,6 +265,7 @@ def badge_sheet(slug: str):
     registrations = queries.confirmed_registrations(event.id)
     return render_template(
         "attendance/badges.html",
+        check_in_code=codes.check_in_code,
         event=event,
         badges=[(r, badges.qr_data_uri(r)) for r in registrations],
     )
@@ -282,6 +299,7 @@ def own_badge(token: str):
         abort(404)
     return render_template(
         "attendance/badges.html",
+        check_in_code=codes.check_in_code,
         event=registration.event,
         badges=[(registration, badges.qr_data_uri(registration))],
         single=True,

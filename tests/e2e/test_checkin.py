@@ -76,3 +76,59 @@ def test_check_in_by_typed_code_with_an_offline_queue(
     expect(page.locator("#checkin-list tbody tr")).to_have_count(2)
     page.screenshot(path=str(artifacts / "checkin-online.png"), full_page=True)
     assert _attendance_of(bruno.id) == 1
+
+
+def test_day_switch_follows_the_agenda_and_the_tally_names_the_day(
+    world, make_user, live_server, page, artifacts
+):
+    """Issue 15, journey 6: the days offered are those with agenda items; switching day
+    changes the tally's label and count; the badge shows the typeable code under the QR."""
+    from datetime import UTC, datetime
+
+    from lanet.agenda.models import AgendaItem
+
+    world.e1.end_date = world.e1.start_date.replace(day=30)  # a month-long event
+    for day in (3, 5):
+        starts = datetime(2014, 6, day, 12, tzinfo=UTC)
+        _db.session.add(
+            AgendaItem(
+                event_id=world.e1.id,
+                kind="session",
+                title=f"Session {day}",
+                starts_at=starts,
+                ends_at=starts.replace(hour=14),
+            )
+        )
+    _db.session.commit()
+    organizer = make_user("organizer", event=world.e1, language="en")
+    ana = world.registrations[("ana", "e1")]
+    page.set_viewport_size({"width": 390, "height": 844})
+    _sign_in(page, live_server, organizer)
+    page.goto(f"{live_server}/manage/events/{world.e1.slug}/check-in?lang=en")
+
+    options = page.locator("#day-switch option")
+    expect(options).to_have_count(2)
+    assert options.all_inner_texts() == ["June 3, 2014", "June 5, 2014"]
+    tally = page.locator(".checkin-tally")
+    expect(tally).to_contain_text("on June 3, 2014")
+
+    page.select_option("#day-switch", "2014-06-05")  # the script shows that day's page
+    page.wait_for_url("**day=2014-06-05**")
+    expect(tally).to_contain_text("on June 5, 2014")
+    expect(page.locator("#checkin-count")).to_have_text("0")
+    _scan(page, codes.check_in_code(ana))
+    expect(page.locator("#checkin-result")).to_have_text(re.compile("Ana Pérez is checked in"))
+    expect(page.locator("#checkin-count")).to_have_text("1")
+    _db.session.expire_all()
+    assert {a.day.isoformat() for a in _db.session.scalars(select(Attendance))} == {"2014-06-05"}
+    page.screenshot(path=str(artifacts / "checkin-day-switch-390.png"), full_page=True)
+
+    page.select_option("#day-switch", "2014-06-03")
+    page.wait_for_url("**day=2014-06-03**")
+    expect(tally).to_contain_text("on June 3, 2014")
+    expect(page.locator("#checkin-count")).to_have_text("0")
+
+    page.goto(f"{live_server}/manage/events/{world.e1.slug}/badges?lang=en")
+    badge = page.locator(".name-badge", has_text="Ana Pérez")
+    expect(badge.locator(".name-badge-code")).to_contain_text(codes.check_in_code(ana))
+    page.screenshot(path=str(artifacts / "badges-with-code-390.png"), full_page=True)

@@ -4,6 +4,14 @@
 (function () {
   "use strict";
 
+  // Choosing another day shows that day's page (tally, list); the button does it without script.
+  var daySwitch = document.getElementById("day-switch");
+  if (daySwitch) {
+    daySwitch.addEventListener("change", function () {
+      daySwitch.form.submit();
+    });
+  }
+
   var form = document.getElementById("checkin-form");
   if (!form || !window.fetch || !window.localStorage) {
     return; // the form still works as a plain POST
