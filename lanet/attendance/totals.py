@@ -130,6 +130,13 @@ def _participant_flag(role_column):
     return case((role_column.in_(PARTICIPANT_ROLES), 1), else_=0)
 
 
+def _only_participant(p, i):
+    """The one definition of "participants": people who took part as participants and did not
+    teach or speak in the same scope. Who did both counts once, as an instructor, so
+    participants + instructors never exceeds people and a stacked chart agrees with the table."""
+    return case((i == 1, 0), else_=p)
+
+
 def _instructor_flag(role_column):
     return case((role_column.in_(INSTRUCTOR_ROLES), 1), else_=0)
 
@@ -140,7 +147,9 @@ def _fill_people(connection: Connection) -> None:
         grain.c.person_id,
         grain.c.year,
         *attributes,
-        func.max(_participant_flag(grain.c.role)),
+        _only_participant(
+            func.max(_participant_flag(grain.c.role)), func.max(_instructor_flag(grain.c.role))
+        ),
         func.max(_instructor_flag(grain.c.role)),
         func.sum(grain.c.days),
     ).group_by(grain.c.person_id, grain.c.year, *attributes)
@@ -148,7 +157,7 @@ def _fill_people(connection: Connection) -> None:
     py = person_year.c
     overall = select(
         py.person_id, py.country, py.institution_kind, py.gender,
-        func.max(py.p), func.max(py.i), func.sum(py.days),
+        _only_participant(func.max(py.p), func.max(py.i)), func.max(py.i), func.sum(py.days),
     ).group_by(py.person_id, py.country, py.institution_kind, py.gender)  # fmt: skip
     connection.execute(insert(person_all).from_select([c.name for c in person_all.c], overall))
 
@@ -178,8 +187,10 @@ def _totals_query(dimension: str, column, by_year: bool, at):
         *keys,
         key,
         grain.c.person_id,
-        func.max(case((grain.c.role.in_(PARTICIPANT_ROLES), 1), else_=0)).label("p"),
-        func.max(case((grain.c.role.in_(INSTRUCTOR_ROLES), 1), else_=0)).label("i"),
+        _only_participant(
+            func.max(_participant_flag(grain.c.role)), func.max(_instructor_flag(grain.c.role))
+        ).label("p"),
+        func.max(_instructor_flag(grain.c.role)).label("i"),
         func.sum(grain.c.days).label("d"),
     ).group_by(*keys, *([column] if column is not None else []), grain.c.person_id)
     if column is not None:
