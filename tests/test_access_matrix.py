@@ -114,6 +114,7 @@ MATRIX: tuple[Row, ...] = (
     _staff_row("attendance.chart_countries"),
     _staff_row("attendance.chart_years"),
     _staff_row("attendance.subscriptions", "POST"),
+    _staff_row("attendance.send_summary", "POST"),
     _staff_row("attendance.report_index"),
     _staff_row("attendance.annual_report", year="year"),
     _staff_row("attendance.annual_report_file", year="year", fmt="csv"),

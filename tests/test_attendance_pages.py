@@ -286,3 +286,123 @@ def test_report_pdf_prints_polish_spanish_and_portuguese_names(staff_client, wor
         for font in page["/Resources"]["/Font"].values()
     }
     assert {"/AAAAAA+DejaVuSans", "/AAAAAA+DejaVuSans-Bold"} <= fonts, fonts
+
+
+def _check_in(world, who: str, event: str, day: date) -> None:
+    from lanet.attendance import service
+
+    registration = world.registrations[(who, event)]
+    event_id = registration.event_id
+    service.check_in_by_code(event_id, codes.check_in_code(registration), day)
+
+
+def test_one_definition_of_participants_chart_agrees_with_table(staff_client, world, monkeypatch):
+    """Issue 15, item 8: Ana is a participant at e1 and an instructor at e2 (same year): she
+    counts once, as an instructor, in the table and in the chart's bars alike."""
+    from lanet.attendance import charts
+    from lanet.attendance.models import TotalDimension
+    from lanet.attendance.queries import totals_by
+
+    world.registrations[("ana", "e2")].role = "instructor"
+    _db.session.commit()
+    _check_in(world, "ana", "e1", date(2014, 6, 2))
+    _check_in(world, "ana", "e2", date(2014, 11, 10))
+    _check_in(world, "carla", "e2", date(2014, 11, 10))
+    compile_totals()
+    argentina = {t.key: t for t in totals_by(TotalDimension.country, 2014)}["AR"]
+    assert (argentina.participants, argentina.instructors, argentina.people) == (1, 1, 2)
+    for dimension in TotalDimension:
+        for row in totals_by(dimension, 2014):
+            assert row.participants + row.instructors <= row.people, (dimension, row)
+
+    drawn = {}
+
+    def spy(labels, participants, instructors, **kwargs):
+        drawn.update(zip(labels, zip(participants, instructors, strict=True), strict=True))
+        return b"\x89PNG"
+
+    monkeypatch.setattr(charts, "bar_by_country", spy)
+    assert staff_client.get("/staff/totals/countries.png?year=2014&lang=en").status_code == 200
+    assert drawn["Argentina"] == (1, 1)  # 2 in the bar, 2 people in the table
+    page = staff_client.get("/staff/totals?year=2014&lang=en").text
+    assert "counts once, as an instructor" in page
+
+
+def test_reports_compile_missing_totals_and_say_when(staff_client, world):
+    """Issue 15, item 13: no worker has compiled the totals; the report and the dashboard
+    compile them on demand, so participants agree with the live count of countries."""
+    from lanet.attendance.models import AttendanceTotal
+
+    _db.session.execute(AttendanceTotal.__table__.delete())
+    _db.session.commit()
+    _check_in(world, "ana", "e1", date(2014, 6, 2))
+    _check_in(world, "bruno", "e1", date(2014, 6, 2))
+    _db.session.execute(AttendanceTotal.__table__.delete())  # the worker never ran
+    _db.session.commit()
+    page = staff_client.get("/staff/reports/2014?lang=en").text
+    assert "Totals compiled at" in page
+    lemkin = page.split("Lemkin Seminars (2014)")[1].split("</table>")[0]
+    assert '<td class="num">2</td>' in lemkin  # 2 participants, 2 countries, on one row
+    assert _db.session.scalar(select(func.count()).select_from(AttendanceTotal)) > 0
+
+    # A later check-in makes them stale: the dashboard compiles again before showing them.
+    _check_in(world, "diego", "e1", date(2014, 6, 3))
+    page = staff_client.get("/staff/totals?year=2014&lang=en").text
+    assert "<dt>People</dt><dd>3</dd>" in page
+    assert "Totals compiled at" in page
+
+
+def test_staff_send_a_summary_for_an_event_or_a_period(staff_client, world, make_user):
+    """Issue 15, item 12: from the totals page, for an event or a span of days, with the
+    chart in the email's body; a bad period is refused on the page and nothing is queued."""
+    from lanet.mail.compose import build
+    from lanet.mail.models import OutboxMessage
+
+    _check_in(world, "ana", "e1", date(2014, 6, 2))
+    subscriber = make_user("staff", language="pt")
+    from lanet.attendance import summaries
+
+    summaries.set_subscriptions(subscriber.id, {"weekly"})
+
+    bad = staff_client.post(
+        "/staff/totals/send?lang=en",
+        data={"start": "2014-06-30", "end": "2014-06-01", "send_period": "1"},
+    )
+    assert bad.status_code == 422 and "The last day comes before the first." in bad.text
+    unknown = staff_client.post(
+        "/staff/totals/send?lang=en", data={"event": "nope", "send_event": "1"}
+    )
+    assert unknown.status_code == 422 and "Choose an event from the list." in unknown.text
+    assert _db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+
+    sent = staff_client.post(
+        "/staff/totals/send?lang=en", data={"event": world.e1.slug, "send_event": "1"}
+    )
+    assert sent.status_code == 302
+    [message] = _db.session.scalars(select(OutboxMessage)).all()
+    email = build(message, "lanet@example.org")
+    related = [p for p in email.walk() if p.get_content_type() == "multipart/related"]
+    assert len(related) == 1
+    html = email.get_body(("html",)).get_content()
+    cid = related[0].get_payload()[1]["Content-ID"].strip("<>")
+    assert f'src="cid:{cid}"' in html
+
+    staff_client.post(
+        "/staff/totals/send?lang=en",
+        data={
+            "start": "2014-06-01",
+            "end": "2014-06-30",
+            "send_period": "1",
+            "to_subscribers": "y",
+        },
+    )
+    period = _db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.context["frequency"].as_string() == "period")
+    ).all()
+    assert {m.recipient_email for m in period} == {
+        subscriber.email,
+        _db.session.scalars(select(OutboxMessage.recipient_email)).first(),
+    }
+    pt = next(m for m in period if m.recipient_email == subscriber.email)
+    subject = build(pt, "x@example.org")["Subject"]
+    assert subject == "Resumo do LANET: Presença de 1 de junho de 2014 a 30 de junho de 2014"

@@ -47,6 +47,18 @@ def _attachments(message) -> dict[str, bytes]:
     }
 
 
+def _inline_images(message) -> dict[str, bytes]:
+    """Content-ID → bytes of the images inside the multipart/related around the body."""
+    related = [p for p in message.walk() if p.get_content_type() == "multipart/related"]
+    assert len(related) == 1
+    assert related[0].get_payload()[0].get_content_type() == "multipart/alternative"
+    return {
+        part["Content-ID"].strip("<>"): part.get_payload(decode=True)
+        for part in related[0].get_payload()[1:]
+        if part.get_content_type() == "image/png"
+    }
+
+
 def test_event_summary_arrives_in_each_recipients_language_with_chart_and_files(
     app, world, make_user, mail_to_sink
 ):
@@ -74,8 +86,12 @@ def test_event_summary_arrives_in_each_recipients_language_with_chart_and_files(
     for message, person_days in ((es, "Personas-día"), (pt, "Pessoas-dia")):
         files = _attachments(message)
         stem = f"lanet-attendance-event-{world.e1.id}"
-        assert set(files) == {f"{stem}-countries.png", f"{stem}.csv", f"{stem}.xlsx"}
-        assert files[f"{stem}-countries.png"].startswith(b"\x89PNG")
+        assert set(files) == {f"{stem}.csv", f"{stem}.xlsx"}
+        # The chart is in the body: multipart/related beside the HTML, which shows it by cid.
+        chart = _inline_images(message)[f"{stem}-countries.png@lanet"]
+        assert chart.startswith(b"\x89PNG")
+        html = message.get_body(("html",)).get_content()
+        assert f'src="cid:{stem}-countries.png@lanet"' in html
         sheet = load_workbook(io.BytesIO(files[f"{stem}.xlsx"])).active
         assert sheet.cell(2, 5).value == person_days
         rows = {sheet.cell(r, 1).value: sheet.cell(r, 5).value for r in range(3, sheet.max_row)}
@@ -134,4 +150,5 @@ def test_a_real_worker_sends_the_summary_through_the_outbox(
         worker.stop()
     assert message["To"].addresses[0].addr_spec == user.email
     assert message["Subject"] == "Resumo do LANET: Presença em 2014"
-    assert len(list(message.iter_attachments())) == 4
+    assert len(list(message.iter_attachments())) == 2  # CSV and XLSX
+    assert len(_inline_images(message)) == 2  # the two charts, in the body

@@ -5,7 +5,15 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import HiddenField, SelectField, SelectMultipleField, StringField, widgets
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    widgets,
+)
 from wtforms.validators import DataRequired, Length, Optional
 
 from lanet.attendance.models import SummaryFrequency
@@ -60,3 +68,18 @@ class SubscriptionForm(FlaskForm):
         widget=widgets.ListWidget(prefix_label=False),
         validate_choice=True,
     )
+
+
+class SendSummaryForm(FlaskForm):
+    """The totals page's "send a summary now": one event (a searchable field: the list of
+    events is long) or a span of days, to oneself or also to the subscribed staff."""
+
+    event = StringField(
+        _l("Event"),
+        validators=[Optional(), Length(max=200)],
+        render_kw={"list": "summary-events", "autocomplete": "off"},
+        description=_l("Type part of the title and choose it from the list."),
+    )
+    start = DateField(_l("From"), validators=[Optional()])
+    end = DateField(_l("To"), validators=[Optional()])
+    to_subscribers = BooleanField(_l("Also send it to the staff subscribed to summaries"))

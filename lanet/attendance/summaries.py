@@ -8,12 +8,12 @@ table as CSV and XLSX attached.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import case, distinct, func, literal_column, select
+from sqlalchemy import case, func, literal_column, select
 from sqlalchemy.exc import IntegrityError
 
 from lanet.accounts.models import User
@@ -27,9 +27,16 @@ from lanet.attendance.models import (
     TotalDimension,
 )
 from lanet.attendance.queries import total, totals_by, years
-from lanet.attendance.totals import INSTRUCTOR_ROLES, PARTICIPANT_ROLES
+from lanet.attendance.totals import (
+    INSTRUCTOR_ROLES,
+    PARTICIPANT_ROLES,
+    ensure_fresh,
+    last_compiled_at,
+)
+from lanet.core.types import utcnow
 from lanet.events.models import Event, EventStatus
 from lanet.extensions import db
+from lanet.mail.compose import inline_cid
 from lanet.mail.service import Attachment, queue_message
 from lanet.network.models import Country, Person
 from lanet.registration.models import Registration
@@ -51,6 +58,10 @@ class CountryRow:
     person_days: int
 
 
+# A summary asked for from the totals page, for any span of days (not a subscription).
+PERIOD = "period"
+
+
 @dataclass
 class Summary:
     frequency: str
@@ -61,36 +72,65 @@ class Summary:
     event: Event | None = None
     week: tuple[date, date] | None = None
     check_ins_in_week: int | None = None
+    period: tuple[date, date] | None = None
+    # When the numbers were counted: the stored totals' compile, or now for live counts.
+    counted_at: datetime | None = None
 
 
 # --- what a summary counts -------------------------------------------------------------------
 
 
-def _event_rows(event_id: int) -> list[CountryRow]:
-    """One event's attendees by country, grouped in the database."""
+def _live_rows(*conditions) -> list[CountryRow]:
+    """Attendees by country, counted from the attendance rows that meet `conditions`, in the
+    database, with the stored totals' definition: each person once, and who taught or spoke
+    counts as an instructor, not also as a participant."""
     # One expression object in SELECT and GROUP BY: PostgreSQL must see them as the same.
     country = func.coalesce(Person.country_code, literal_column("''"))
-    participant = func.count(
-        distinct(case((Registration.role.in_(PARTICIPANT_ROLES), Registration.person_id)))
-    )
-    instructor = func.count(
-        distinct(case((Registration.role.in_(INSTRUCTOR_ROLES), Registration.person_id)))
-    )
-    rows = db.session.execute(
+    per_person = (
         select(
-            country,
-            participant,
-            instructor,
-            func.count(distinct(Registration.person_id)),
-            func.count(Attendance.id),
+            country.label("country"),
+            Registration.person_id,
+            func.max(case((Registration.role.in_(PARTICIPANT_ROLES), 1), else_=0)).label("p"),
+            func.max(case((Registration.role.in_(INSTRUCTOR_ROLES), 1), else_=0)).label("i"),
+            func.count(Attendance.id).label("days"),
         )
         .select_from(Attendance)
         .join(Registration, Attendance.registration_id == Registration.id)
         .join(Person, Registration.person_id == Person.id)
-        .where(Registration.event_id == event_id)
-        .group_by(country)
+        .where(*conditions)
+        .group_by(country, Registration.person_id)
+        .subquery()
+    )
+    people = per_person.c
+    rows = db.session.execute(
+        select(
+            people.country,
+            func.sum(case((people.i == 1, 0), else_=people.p)),
+            func.sum(people.i),
+            func.count(),
+            func.sum(people.days),
+        ).group_by(people.country)
     ).all()
-    return sorted((CountryRow(*row) for row in rows), key=lambda r: (-r.people, r.code))
+    return sorted(
+        (CountryRow(row[0], *(int(n or 0) for n in row[1:])) for row in rows),
+        key=lambda r: (-r.people, r.code),
+    )
+
+
+def _sum_rows(rows: list[CountryRow]) -> CountryRow:
+    """The overall row of live rows: a person has one country, so the sums count each once."""
+    return CountryRow(
+        "",
+        sum(r.participants for r in rows),
+        sum(r.instructors for r in rows),
+        sum(r.people for r in rows),
+        sum(r.person_days for r in rows),
+    )
+
+
+def _event_rows(event_id: int) -> list[CountryRow]:
+    """One event's attendees by country, grouped in the database."""
+    return _live_rows(Registration.event_id == event_id)
 
 
 def _stored_rows(year: int) -> list[CountryRow]:
@@ -109,15 +149,31 @@ def _overall(dimension: str, year: int, key: str) -> CountryRow:
 
 
 def event_summary(event: Event) -> Summary:
+    # Counted live, like the rows: the overall row then agrees with them whatever the state
+    # of the stored totals.
     rows = _event_rows(event.id)
-    overall = _overall(TotalDimension.event, event.start_date.year, str(event.id))
     return Summary(
         SummaryFrequency.event_end,
         f"event:{event.id}",
         event.start_date.year,
         rows,
-        overall,
+        _sum_rows(rows),
         event=event,
+        counted_at=utcnow(),
+    )
+
+
+def period_summary(start: date, end: date) -> Summary:
+    """Attendance on the days from `start` to `end`, counted live from the check-ins."""
+    rows = _live_rows(Attendance.day.between(start, end))
+    return Summary(
+        PERIOD,
+        f"period:{start.isoformat()}:{end.isoformat()}",
+        end.year,
+        rows,
+        _sum_rows(rows),
+        period=(start, end),
+        counted_at=utcnow(),
     )
 
 
@@ -136,6 +192,7 @@ def weekly_summary(today: date) -> Summary:
         _overall(TotalDimension.year, end.year, str(end.year)),
         week=(start, end),
         check_ins_in_week=in_week,
+        counted_at=last_compiled_at(),
     )
 
 
@@ -146,6 +203,7 @@ def year_summary(year: int) -> Summary:
         year,
         _stored_rows(year),
         _overall(TotalDimension.year, year, str(year)),
+        counted_at=last_compiled_at(),
     )
 
 
@@ -171,6 +229,13 @@ def _context(summary: Summary, names: dict[str, dict[str, str]]) -> dict:
         if event
         else None,
         "week": [d.isoformat() for d in summary.week] if summary.week else None,
+        "period": [d.isoformat() for d in summary.period] if summary.period else None,
+        "counted_at": summary.counted_at.strftime("%Y-%m-%d %H:%M") if summary.counted_at else None,
+        # Shown inside the HTML body (multipart/related); `_charts` makes the same names.
+        "charts": [
+            {"kind": kind, "cid": inline_cid(_chart_filename(summary, kind))}
+            for kind in _chart_kinds(summary)
+        ],
         "check_ins_in_week": summary.check_ins_in_week,
         "rows": [
             {
@@ -213,12 +278,28 @@ def _country_table(summary: Summary, language: str, names: dict) -> report.Repor
     return table
 
 
+def _stem(summary: Summary) -> str:
+    return f"lanet-attendance-{summary.key.replace(':', '-')}"
+
+
+def _chart_kinds(summary: Summary) -> list[str]:
+    # The years' line belongs to the summaries of the stored totals (week, year).
+    if summary.frequency in (SummaryFrequency.event_end, PERIOD):
+        return ["countries"]
+    return ["countries", "years"]
+
+
+def _chart_filename(summary: Summary, kind: str) -> str:
+    return f"{_stem(summary)}-{kind}.png"
+
+
 def _attachments(summary: Summary, language: str, names: dict) -> list[Attachment]:
-    """Built inside force_locale(language): chart titles and column names in that language."""
+    """Built inside force_locale(language): chart titles and column names in that language.
+    The charts are referred to from the HTML by `cid:`, so the email shows them inline."""
     from lanet.attendance import charts  # matplotlib loads only in the process that draws
 
     table = _country_table(summary, language, names)
-    stem = f"lanet-attendance-{summary.key.replace(':', '-')}"
+    stem = _stem(summary)
     bar = charts.bar_by_country(
         [row[0] for row in table.rows],
         [r.participants for r in summary.rows],
@@ -227,12 +308,12 @@ def _attachments(summary: Summary, language: str, names: dict) -> list[Attachmen
         participants_label=_("Participants"),
         instructors_label=_("Instructors"),
     )
-    files = [Attachment(f"{stem}-countries.png", PNG, bar)]
-    if summary.frequency != SummaryFrequency.event_end:
+    files = [Attachment(_chart_filename(summary, "countries"), PNG, bar)]
+    if "years" in _chart_kinds(summary):
         history = years()
         files.append(
             Attachment(
-                f"{stem}-years.png",
+                _chart_filename(summary, "years"),
                 PNG,
                 charts.line_by_year(
                     [t.year for t in history],
@@ -280,6 +361,12 @@ def queue_summary(summary: Summary) -> int:
             db.session.add(dispatch)
     except IntegrityError:  # another worker took this summary first
         return 0
+    _queue_for(summary, recipients)
+    db.session.commit()
+    return len(recipients)
+
+
+def _queue_for(summary: Summary, recipients: list[User]) -> None:
     names = _country_names()
     context = _context(summary, names)
     for user in recipients:
@@ -295,6 +382,63 @@ def queue_summary(summary: Summary) -> int:
             event_id=summary.event.id if summary.event else None,
             attachments=files,
         )
+
+
+class SummaryRequestError(ValueError):
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def send_now(
+    user_id: int,
+    *,
+    event_id: int | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    to_subscribers: bool = False,
+) -> int:
+    """Staff send a summary of one event or of a span of days from the totals page, to
+    themselves or also to every staff member subscribed to summaries. Not recorded as a
+    scheduled summary: asking again sends again. Returns how many messages were queued."""
+    from lanet.core import audit
+
+    user = db.session.get(User, user_id)
+    if user is None or not is_staff(user):
+        raise SummaryRequestError(_("Only the Secretariat sends attendance summaries."), "")
+    if event_id is not None:
+        event = db.session.get(Event, event_id)
+        if event is None:
+            raise SummaryRequestError(_("Choose an event from the list."), "event")
+        summary = event_summary(event)
+    else:
+        if start is None or end is None:
+            raise SummaryRequestError(_("Give the first and the last day."), "start")
+        if end < start:
+            raise SummaryRequestError(_("The last day comes before the first."), "end")
+        if (end - start).days > 3660:
+            raise SummaryRequestError(_("Choose at most ten years."), "end")
+        summary = period_summary(start, end)
+    recipients = [user]
+    if to_subscribers:
+        subscribed = db.session.scalars(
+            select(User)
+            .join(SummarySubscription, SummarySubscription.user_id == User.id)
+            .where(User.active.is_(True), User.id != user.id)
+            .distinct()
+            .order_by(User.id)
+        ).all()
+        recipients += [u for u in subscribed if is_staff(u)]
+    _queue_for(summary, recipients)
+    audit.record(
+        "summary.sent",
+        "summary",
+        None,
+        changes={"key": summary.key, "recipients": len(recipients)},
+        event_id=summary.event.id if summary.event else None,
+        user_id=user.id,
+    )
     db.session.commit()
     return len(recipients)
 
@@ -321,10 +465,12 @@ def send_event_summaries(today: date) -> int:
 
 
 def send_weekly_summary(today: date) -> int:
+    ensure_fresh()  # the stored totals, compiled now if a change is not in them yet
     return queue_summary(weekly_summary(today))
 
 
 def send_year_summary(year: int) -> int:
+    ensure_fresh()
     return queue_summary(year_summary(year))
 
 

@@ -340,6 +340,38 @@ def last_compiled_at() -> datetime | None:
     return db.session.scalar(select(func.max(AttendanceTotal.compiled_at)))
 
 
+def last_attendance_change() -> datetime | None:
+    """When attendance last changed: the newest check-in, or the newest audited check-in,
+    undo or import (an undo leaves no row to date it)."""
+    from lanet.core.audit import AuditEntry
+
+    newest_row = db.session.scalar(select(func.max(Attendance.checked_in_at)))
+    newest_entry = db.session.scalar(
+        select(func.max(AuditEntry.at)).where(AuditEntry.action.like("attendance.%"))
+    )
+    found = [moment for moment in (newest_row, newest_entry) if moment is not None]
+    return max(found) if found else None
+
+
+def is_stale(compiled_at: datetime | None = None) -> bool:
+    """Missing (attendance exists, no totals) or older than the last attendance change."""
+    compiled_at = compiled_at or last_compiled_at()
+    changed = last_attendance_change()
+    if changed is None:
+        return False
+    return compiled_at is None or compiled_at < changed
+
+
+def ensure_fresh() -> datetime | None:
+    """What every report, dashboard and summary calls before reading the stored totals: they
+    are compiled here and now when missing or stale (the reports worker may be down), so a
+    page never shows zero participants beside a live count. Returns when they were compiled."""
+    compiled_at = last_compiled_at()
+    if is_stale(compiled_at):
+        compiled_at = compile_totals()
+    return compiled_at
+
+
 def compile_if_stale(requested_at: datetime | None) -> bool:
     """A queued recompile is skipped when a compile started after the change it was asked for."""
     latest = last_compiled_at()

@@ -30,6 +30,7 @@ from lanet.attendance.forms import (
     DayForm,
     ImportForm,
     ManualCheckInForm,
+    SendSummaryForm,
     SubscriptionForm,
 )
 from lanet.attendance.labels import DIMENSION_LABELS, label
@@ -320,7 +321,8 @@ def _dashboard_years() -> list[int]:
 
 @bp.route("/staff/totals")
 @permission_required(Action.view_totals)
-def dashboard():
+def dashboard(send_form: SendSummaryForm | None = None):
+    compiled_at = totals.ensure_fresh()
     years = _dashboard_years()
     year = _year_arg(ALL_YEARS)
     names = queries.country_names(current_language())
@@ -342,6 +344,8 @@ def dashboard():
     )
     return render_template(
         "attendance/dashboard.html",
+        send_form=send_form or SendSummaryForm(formdata=None),
+        summary_events=_summary_events(),
         year=year,
         years=years,
         overall=queries.total(TotalDimension.year, year, overall_key),
@@ -350,10 +354,54 @@ def dashboard():
         breakdowns=breakdowns,
         dimension_labels=DIMENSION_LABELS,
         completion=completion,
-        compiled_at=totals.last_compiled_at(),
+        compiled_at=compiled_at,
         form=form,
         frequency_labels=FREQUENCY_LABELS,
     )
+
+
+def _summary_events() -> list[Event]:
+    """Events a summary can be sent for: those that have begun, newest first."""
+    return list(
+        db.session.scalars(
+            select(Event)
+            .where(Event.start_date <= date.today(), Event.status != "cancelled")
+            .order_by(Event.start_date.desc(), Event.id.desc())
+        )
+    )
+
+
+@bp.route("/staff/totals/send", methods=["POST"])
+@permission_required(Action.view_totals)
+def send_summary():
+    form = SendSummaryForm()
+    if not form.validate():
+        return dashboard(send_form=form), 422
+    event_id = None
+    if "send_event" in request.form:
+        slug = (form.event.data or "").strip()
+        event_id = db.session.scalar(select(Event.id).where(Event.slug == slug)) if slug else None
+        if event_id is None:
+            form.event.errors = [_("Choose an event from the list.")]
+            return dashboard(send_form=form), 422
+    try:
+        sent = summaries.send_now(
+            current_user.id,
+            event_id=event_id,
+            start=form.start.data,
+            end=form.end.data,
+            to_subscribers=bool(form.to_subscribers.data),
+        )
+    except summaries.SummaryRequestError as error:
+        db.session.rollback()
+        target = getattr(form, error.field, None) if error.field else None
+        if target is not None:
+            target.errors = [error.message]
+        else:
+            form.form_errors.append(error.message)
+        return dashboard(send_form=form), 422
+    flash(_("The summary is on its way to %(n)s recipients.", n=sent), "success")
+    return redirect(url_for(".dashboard"))
 
 
 @bp.route("/staff/totals/compile", methods=["POST"])
@@ -387,6 +435,7 @@ def _png(content: bytes) -> Response:
 def chart_countries():
     from lanet.attendance import charts
 
+    totals.ensure_fresh()
     year = _year_arg(ALL_YEARS)
     names = queries.country_names(current_language())
     rows = sorted(queries.totals_by(TotalDimension.country, year), key=lambda t: (-t.people, t.key))
@@ -407,6 +456,7 @@ def chart_countries():
 def chart_years():
     from lanet.attendance import charts
 
+    totals.ensure_fresh()
     history = queries.years()
     return _png(
         charts.line_by_year(
@@ -436,8 +486,10 @@ def _report_year(year: int) -> int:
 @permission_required(Action.view_totals)
 def annual_report(year: int):
     year = _report_year(year)
+    compiled_at = totals.ensure_fresh()
     return render_template(
         "attendance/report.html",
+        compiled_at=compiled_at,
         year=year,
         years=report.report_years(),
         tables=report.annual_report(year, current_language()),
@@ -449,6 +501,7 @@ def annual_report(year: int):
 @permission_required(Action.view_totals)
 def annual_report_file(year: int, fmt: str):
     year = _report_year(year)
+    totals.ensure_fresh()
     tables = report.annual_report(year, current_language())
     if fmt == "csv":
         content = report.to_csv(tables)
@@ -482,6 +535,7 @@ def _focal_country(**_kwargs) -> str | None:
 @permission_required(Action.view_country_totals, obj_from=_focal_country)
 def focal_point_totals():
     country = _focal_country()
+    compiled_at = totals.ensure_fresh()
     names = queries.country_names(current_language())
     choices = sorted(focal_point_countries(current_user))
     if is_staff(current_user):
@@ -489,6 +543,7 @@ def focal_point_totals():
     year = _year_arg(0)
     return render_template(
         "attendance/focal_point.html",
+        compiled_at=compiled_at,
         country=country,
         country_name=names.get(country, country),
         choices=[(code, names.get(code, code)) for code in choices],

@@ -118,8 +118,20 @@ def _assemble(message: OutboxMessage, sender: str) -> Message:
     body.attach(_text(rendered.html, "html"))
     if message.calendar_ics:
         body.attach(_calendar_part(message.calendar_ics, message.calendar_method or "REQUEST"))
+    # An attachment the HTML shows by `cid:` travels inside multipart/related, beside the body
+    # (RFC 2387), so mail readers draw it in place; the others stay attachments.
+    inline = [a for a in message.attachments if f"cid:{inline_cid(a.filename)}" in rendered.html]
+    attached = [a for a in message.attachments if a not in inline]
+    if inline:
+        related = MIMEMultipart("related")
+        related.attach(body)
+        for attachment in inline:
+            related.attach(
+                _inline(attachment.content, attachment.content_type, attachment.filename)
+            )
+        body = related
     root = body
-    if message.calendar_ics or message.attachments:
+    if message.calendar_ics or attached:
         root = MIMEMultipart("mixed")
         root.attach(body)
         if message.calendar_ics:
@@ -132,7 +144,7 @@ def _assemble(message: OutboxMessage, sender: str) -> Message:
                     method=message.calendar_method or "REQUEST",
                 )
             )
-        for attachment in message.attachments:
+        for attachment in attached:
             root.attach(
                 _attachment(attachment.content, attachment.content_type, attachment.filename)
             )
@@ -198,6 +210,23 @@ def _calendar_part(ics: bytes, method: str) -> MIMENonMultipart:
     else:
         part.set_payload(ics)
         encoders.encode_base64(part)
+    return part
+
+
+def inline_cid(filename: str) -> str:
+    """The Content-ID by which an email's HTML shows an attached file in place: write
+    `<img src="cid:{{ inline_cid(name) }}">`."""
+    return f"{filename}@lanet"
+
+
+def _inline(content: bytes, content_type: str, filename: str) -> MIMEBase:
+    part = _attachment(content, content_type, filename)
+    del part["Content-Disposition"]
+    if filename.isascii():
+        part.add_header("Content-Disposition", "inline", filename=filename)
+    else:
+        part.add_header("Content-Disposition", "inline", filename=("utf-8", "", filename))
+    part["Content-ID"] = f"<{inline_cid(filename)}>"
     return part
 
 
