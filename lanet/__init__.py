@@ -28,8 +28,7 @@ def _init_extensions(app: Flask) -> None:
     from lanet import models  # noqa: F401  (every table registered before migrations run)
     from lanet.accounts import login
     from lanet.core import health, i18n, logging, pagecache, web
-    from lanet.extensions import csrf, db, limiter, mail, migrate
-    from workers.celery_app import celery_init_app
+    from lanet.extensions import celery_init_app, csrf, db, limiter, mail, migrate
 
     logging.init_app(app)  # first: every later line is structured and has a request id
     db.init_app(app)

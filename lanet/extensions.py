@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from celery import Celery, Task
 from flask import Flask, current_app, has_app_context
 from flask_babel import Babel
 from flask_limiter import Limiter
@@ -63,3 +64,22 @@ class AppLimiter(Limiter):
 
 
 limiter = AppLimiter(key_func=get_remote_address)
+
+
+def celery_init_app(app: Flask) -> Celery:
+    """The Flask docs' Celery pattern: tasks run inside the Flask app context.
+
+    The web process only sends tasks by name; `workers/` (`celery -A workers`) builds the
+    app with `create_app`, then registers every task and the beat schedule.
+    """
+
+    class FlaskTask(Task):
+        def __call__(self, *args: object, **kwargs: object) -> object:
+            with app.app_context():
+                return self.run(*args, **kwargs)
+
+    celery_app = Celery(app.name, task_cls=FlaskTask)
+    celery_app.config_from_object(app.config["CELERY"])
+    celery_app.set_default()
+    app.extensions["celery"] = celery_app
+    return celery_app

@@ -1,26 +1,15 @@
-"""The Flask docs' Celery pattern: tasks run inside the Flask app context."""
+"""The worker's and beat's Celery app: the Flask app from `create_app`, with every task.
+
+The Flask docs' pattern, one way round: `lanet.extensions.celery_init_app` binds Celery to
+the app (the web process uses it to send tasks by name); here, and only here, the tasks of
+every `workers/<feature>.py` are registered and beat's schedule is set.
+"""
 
 from __future__ import annotations
 
-from celery import Celery, Task
-from flask import Flask
+from celery import Celery
 
-
-def celery_init_app(app: Flask) -> Celery:
-    class FlaskTask(Task):
-        def __call__(self, *args: object, **kwargs: object) -> object:
-            with app.app_context():
-                return self.run(*args, **kwargs)
-
-    celery_app = Celery(app.name, task_cls=FlaskTask)
-    celery_app.config_from_object(app.config["CELERY"])
-    celery_app.set_default()
-    app.extensions["celery"] = celery_app
-    # Registers every feature's shared_task with this app (and thus every process's app).
-    import workers.tasks  # noqa: F401
-
-    celery_app.conf.beat_schedule = beat_schedule()
-    return celery_app
+from lanet import create_app
 
 
 def beat_schedule() -> dict:
@@ -31,7 +20,10 @@ def beat_schedule() -> dict:
 
 
 def make_worker_app() -> Celery:
-    from lanet import create_app
-
     flask_app = create_app()
-    return flask_app.extensions["celery"]
+    celery_app = flask_app.extensions["celery"]
+    # Registers every feature's shared_task with this app.
+    import workers.tasks  # noqa: F401
+
+    celery_app.conf.beat_schedule = beat_schedule()
+    return celery_app
