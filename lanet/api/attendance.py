@@ -13,14 +13,12 @@ from lanet.agenda import queries as agenda_queries
 from lanet.api.auth import (
     BEARER,
     allowed,
-    current_event,
-    event_permission,
     require,
     require_user,
 )
 from lanet.api.core import resource_blueprint
 from lanet.api.idempotency import idempotent
-from lanet.api.lookups import SLUG_PARAMETER, event_or_404
+from lanet.api.lookups import SLUG_PARAMETER, current_event, event_or_404, event_permission
 from lanet.api.problems import ApiProblem
 from lanet.api.schemas import InputSchema, LanguageArgs, _choice
 from lanet.attendance import queries as attendance_queries

@@ -83,31 +83,8 @@ def allowed(action: Action, obj: Any = None) -> bool:
     return user is not None and can(user, action, obj)
 
 
-def event_permission(action: Action) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Checks the token and `action` on the event named by `slug` before the body is read, so
-    a caller without the right learns nothing about what a valid body would be (401/403/404)."""
-
-    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
-        @wraps(view)
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
-            from lanet.api.lookups import event_or_404
-
-            require_user()
-            g.api_event = event_or_404(kwargs["slug"])
-            require(action, g.api_event)
-            return view(*args, **kwargs)
-
-        return wrapped
-
-    return decorator
-
-
-def current_event():
-    return g.api_event
-
-
 def permission(action: Action) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Like event_permission, for actions that apply to no event (staff operations)."""
+    """Like lookups.event_permission, for actions that apply to no event (staff operations)."""
 
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(view)

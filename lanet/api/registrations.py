@@ -13,13 +13,11 @@ from lanet.api.auth import (
     BEARER,
     allowed,
     current_api_user,
-    current_event,
-    event_permission,
     require_user,
 )
 from lanet.api.core import resource_blueprint
 from lanet.api.idempotency import idempotent
-from lanet.api.lookups import SLUG_PARAMETER, event_or_404
+from lanet.api.lookups import SLUG_PARAMETER, current_event, event_or_404, event_permission
 from lanet.api.pagination import PageArgs, page_schema, paginate_list
 from lanet.api.problems import ApiProblem
 from lanet.api.schemas import InputSchema, _choice
