@@ -93,8 +93,9 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
+    import lanet.api.cli  # noqa: F401  (adds `users issue-token` to the accounts' group)
     from lanet.accounts.cli import users_cli
-    from lanet.core.cli import seed_cli
+    from lanet.seed import seed_cli
 
     app.cli.add_command(seed_cli)
     app.cli.add_command(users_cli)

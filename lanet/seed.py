@@ -23,6 +23,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import click
+from flask.cli import AppGroup
 from sqlalchemy import func, select
 
 from lanet.accounts.models import User, UserRole
@@ -893,3 +895,16 @@ def _sync_seat_counters() -> None:
         _assign(event, seats_confirmed=per_event.get(event.id, 0))
     for quota in db.session.scalars(select(EventQuota)):
         _assign(quota, seats_confirmed=per_quota.get((quota.event_id, quota.country_code), 0))
+
+
+# --- `flask --app wsgi seed demo` ------------------------------------------------------------
+
+seed_cli = AppGroup("seed", help="Load data into the database.")
+
+
+@seed_cli.command("demo")
+def seed_demo_command() -> None:
+    """Load the Network's countries, organizations, 2012–2015 events and demo participants."""
+    counts = seed_demo()
+    for name, count in counts.items():
+        click.echo(f"{name}: {count}")

@@ -1,4 +1,4 @@
-"""`flask --app wsgi users create-staff EMAIL` and `flask --app wsgi users issue-token EMAIL NAME`."""
+"""`flask --app wsgi users create-staff EMAIL`; the API adds `users issue-token` (lanet/api/cli.py)."""
 
 from __future__ import annotations
 
@@ -26,21 +26,3 @@ def create_staff_command(email: str, first_name: str, last_name: str, password: 
         with force_locale("en"):
             raise click.ClickException(f"{error.field or 'error'}: {error.message}") from error
     click.echo(f"staff user {user.email} (id {user.id}) is ready")
-
-
-@users_cli.command("issue-token")
-@click.argument("email")
-@click.argument("name")
-def issue_token_command(email: str, name: str) -> None:
-    """Issue an API bearer token for the user with EMAIL; it is printed once, never stored."""
-    from lanet.accounts.service import user_by_email
-    from lanet.api.tokens import TokenError, issue_token
-
-    user = user_by_email(email)
-    if user is None or not user.active:
-        raise click.ClickException(f"no active user has the email {email}")
-    try:
-        _token, plain = issue_token(user.id, name)
-    except TokenError as error:
-        raise click.ClickException(str(error)) from error
-    click.echo(plain)
