@@ -124,7 +124,7 @@ def logout():
     if request.method == "POST" and form.validate_on_submit():
         logout_user()
         flash(_("You have signed out."), "success")
-        return redirect(url_for("core.home"))
+        return redirect(url_for("events.home"))
     return render_template("accounts/logout.html", form=form)
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from lanet.agenda.models import AgendaItem, AgendaSpeaker, AgendaVersion
+from lanet.events.models import Event
 from lanet.extensions import db
 
 
@@ -71,3 +72,13 @@ def draft_items(event_id: int) -> list[AgendaItem]:
             .order_by(AgendaItem.starts_at, AgendaItem.ends_at, AgendaItem.id)
         ).unique()
     )
+
+
+def public_agenda_version(view_args: dict) -> tuple | None:
+    """Publishing an agenda raises the event's agenda_version (and touches updated_at)."""
+    row = db.session.execute(
+        select(Event.updated_at, Event.agenda_version).where(
+            Event.slug == view_args.get("slug", "")
+        )
+    ).one_or_none()
+    return tuple(row) if row else None

@@ -20,11 +20,13 @@ from lanet.agenda.forms import ActionForm, AgendaItemForm, ImportForm
 from lanet.agenda.labels import ITEM_KIND_LABELS
 from lanet.agenda.models import AgendaItem
 from lanet.core.i18n import current_language
+from lanet.core.pagecache import cache_page
 from lanet.events.models import Event
 from lanet.events.queries import event_by_slug
 from lanet.extensions import db
 
 bp = Blueprint("agenda", __name__)
+cache_page("agenda.public_agenda", queries.public_agenda_version)
 
 
 def _managed_event(slug: str, **_kwargs) -> Event | None:

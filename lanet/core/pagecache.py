@@ -24,10 +24,8 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
 from flask import Flask, Response, current_app, g, request, session
-from sqlalchemy import func, select
 
 from lanet.core.i18n import current_language
-from lanet.extensions import db
 
 MAX_ENTRIES = 512
 
@@ -74,30 +72,15 @@ class PageCache:
             self._entries.clear()
 
 
-def _events_version(_view_args: dict) -> Hashable:
-    from lanet.events.models import Event
-
-    return tuple(db.session.execute(select(func.count(Event.id), func.max(Event.updated_at))).one())
-
-
-def _agenda_version(view_args: dict) -> Hashable:
-    from lanet.events.models import Event
-
-    # Publishing an agenda raises the event's agenda_version (and touches updated_at).
-    row = db.session.execute(
-        select(Event.updated_at, Event.agenda_version).where(
-            Event.slug == view_args.get("slug", "")
-        )
-    ).one_or_none()
-    return tuple(row) if row else None
+# Endpoint → what its page depends on, read cheaply on every request. Features add their
+# public pages with `cache_page` (events: the lists; agenda: the public agenda).
+CACHED_PAGES: dict[str, Callable[[dict], Hashable]] = {}
 
 
-# Endpoint → what its page depends on, read cheaply on every request.
-CACHED_PAGES: dict[str, Callable[[dict], Hashable]] = {
-    "core.home": _events_version,
-    "events.event_list": _events_version,
-    "agenda.public_agenda": _agenda_version,
-}
+def cache_page(endpoint: str, version_of: Callable[[dict], Hashable]) -> None:
+    """Serves `endpoint` from the cache while `version_of(view_args)` (one small query: the
+    data's count and last change) stays the same."""
+    CACHED_PAGES[endpoint] = version_of
 
 
 def _anonymous() -> bool:

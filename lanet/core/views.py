@@ -1,19 +1,12 @@
-"""Home, health and language pages."""
+"""Health and language pages (the front page is the events list, lanet/events/views.py)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, redirect, request, session, url_for
+from flask import Blueprint, jsonify, redirect, request, session
 
 from lanet.core import health
 
 bp = Blueprint("core", __name__)
-
-
-@bp.get("/")
-def home():
-    from lanet.events.views import event_list
-
-    return event_list()
 
 
 @bp.get("/healthz")
@@ -27,7 +20,9 @@ def set_language():
     language = request.form.get("language", "")
     if language in ("es", "pt", "en"):
         session["lang"] = language
-    target = request.form.get("next") or url_for("core.home")
+    # The front page (a feature's, e.g. the event list) when there is no safe page to return to.
+    front = request.script_root + "/"
+    target = request.form.get("next") or front
     if not target.startswith("/") or target.startswith("//"):
-        target = url_for("core.home")
+        target = front
     return redirect(target)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from flask import Flask, Response, current_app, request, url_for
@@ -42,7 +43,7 @@ def url_with_language(language: str) -> str:
     query = request.args.to_dict()
     query["lang"] = language
     if request.endpoint is None:
-        return url_for("core.home", lang=language)
+        return f"{request.script_root}/?{urlencode({'lang': language})}"
     return url_for(request.endpoint, **args, **query)
 
 

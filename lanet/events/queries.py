@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import extract, select
+from sqlalchemy import extract, func, select
 from sqlalchemy.orm import selectinload
 
 from lanet.events.models import Event, EventKind, EventPartner, EventStatus
@@ -90,3 +90,8 @@ def event_by_slug(slug: str) -> Event | None:
             selectinload(Event.partners).selectinload(EventPartner.institution),
         )
     )
+
+
+def listing_version(_view_args: dict) -> tuple:
+    """What the event lists show changes with the events' count and last change."""
+    return tuple(db.session.execute(select(func.count(Event.id), func.max(Event.updated_at))).one())

@@ -5,10 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, request
 
 from lanet.core.i18n import current_language
+from lanet.core.pagecache import cache_page
 from lanet.events import queries
 from lanet.events.labels import KIND_LABELS, PARTNER_ROLE_LABELS, STATUS_LABELS
 
 bp = Blueprint("events", __name__)
+cache_page("events.home", queries.listing_version)
+cache_page("events.event_list", queries.listing_version)
 
 
 @bp.app_context_processor
@@ -20,8 +23,10 @@ def _labels() -> dict:
     }
 
 
+@bp.get("/", endpoint="home")
 @bp.get("/events")
 def event_list():
+    """The front page and /events: the events carried out and planned."""
     filters = queries.EventFilter.from_args(request.args)
     events = queries.public_events(filters)
     carried_out, planned = queries.split_carried_out(events)
