@@ -78,13 +78,14 @@ def _register_blueprints(app: Flask) -> None:
     from lanet.attendance import views as attendance
     from lanet.bulletin import views as bulletin
     from lanet.calendars import views as calendars
+    from lanet.certificates import views as certificates
     from lanet.core import views as core
     from lanet.events import views as events
     from lanet.mail import views as mail
     from lanet.registration import views as registration
 
     features = (core, events, agenda, registration, attendance, calendars, mail, accounts)
-    for feature in (*features, bulletin, api):
+    for feature in (*features, bulletin, certificates, api):
         app.register_blueprint(feature.bp)
     if app.config["DEV_PAGES"]:
         from lanet.mail.dev_views import bp as dev_mail_bp

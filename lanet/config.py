@@ -94,6 +94,8 @@ def load() -> dict:
         "BULLETIN_UNSUBSCRIBE_DAYS": _int("BULLETIN_UNSUBSCRIBE_DAYS", 730),
         "BULLETIN_CONFIRM_DAYS": _int("BULLETIN_CONFIRM_DAYS", 7),
         "BULLETIN_EXPAND_BATCH": _int("BULLETIN_EXPAND_BATCH", 500),
+        # Logos and signature images on certificates: the largest upload accepted.
+        "CERTIFICATE_IMAGE_MAX_BYTES": _int("CERTIFICATE_IMAGE_MAX_BYTES", 1024 * 1024),
         "FILES_FOLDER": os.environ.get("FILES_FOLDER", str(instance / "files")),
         "DEV_PAGES": _bool("LANET_DEV_PAGES", default=not mail_server),
         "BABEL_DEFAULT_LOCALE": "es",
@@ -129,6 +131,7 @@ def load() -> dict:
                 "lanet.reports.*": {"queue": "reports"},
                 "lanet.bulletin.compile_draft": {"queue": "reports"},
                 "lanet.bulletin.*": {"queue": "mail"},
+                "lanet.certificates.*": {"queue": "reports"},
             },
         },
     }

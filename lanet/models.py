@@ -10,6 +10,13 @@ from lanet.bulletin.models import (
     Contact,
     DistributionList,
 )
+from lanet.certificates.models import (
+    Certificate,
+    CertificateDecision,
+    CertificateImage,
+    CertificateRun,
+    CertificateTemplate,
+)
 from lanet.core.audit import AuditEntry
 from lanet.core.models import StoredFile
 from lanet.events.models import Cycle, Event, EventPartner, EventQuota, Series
@@ -28,6 +35,11 @@ __all__ = [
     "BulletinDelivery",
     "BulletinSend",
     "Contact",
+    "Certificate",
+    "CertificateDecision",
+    "CertificateImage",
+    "CertificateRun",
+    "CertificateTemplate",
     "Country",
     "Cycle",
     "DistributionList",

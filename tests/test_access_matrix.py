@@ -155,6 +155,34 @@ MATRIX: tuple[Row, ...] = (
     _event_row("attendance.undo", "POST", attendance_id="attendance_id"),
     _event_row("attendance.import_sheet"),
     _event_row("attendance.badge_sheet"),
+    # certificates: an event's organizers; a cycle's, and withdrawing, staff only
+    _event_row("certificates.event_page"),
+    _event_row("certificates.event_page", "POST"),
+    Row("certificates.add_image", EVENT, "POST", {"template_id": "certificate_template_id"}),
+    Row(
+        "certificates.remove_image",
+        EVENT,
+        "POST",
+        {"template_id": "certificate_template_id", "image_id": "certificate_image_id"},
+    ),
+    Row(
+        "certificates.image",
+        EVENT,
+        args={"template_id": "certificate_template_id", "image_id": "certificate_image_id"},
+    ),
+    Row(
+        "certificates.preview",
+        EVENT,
+        args={"template_id": "certificate_template_id", "language": "pt"},
+    ),
+    Row("certificates.decide", EVENT, "POST", {"template_id": "certificate_template_id"}),
+    Row("certificates.clear_decision", EVENT, "POST", {"template_id": "certificate_template_id"}),
+    Row("certificates.produce", EVENT, "POST", {"template_id": "certificate_template_id"}),
+    Row("certificates.progress", EVENT, args={"template_id": "certificate_template_id"}),
+    Row("certificates.staff_download", EVENT, args={"certificate_id": "certificate_id"}),
+    _staff_row("certificates.cycle_page", cycle_id="cycle_id"),
+    _staff_row("certificates.cycle_page", "POST", cycle_id="cycle_id"),
+    _staff_row("certificates.withdraw", "POST", certificate_id="certificate_id"),
     # a focal point's country
     _country_row("registration.nominations"),
     _country_row("registration.nominate_one", "POST"),
@@ -167,6 +195,11 @@ MATRIX: tuple[Row, ...] = (
     _link_row("registration.cancel", "POST"),
     _link_row("registration.change", "POST"),
     _link_row("attendance.own_badge"),
+    Row(
+        "certificates.holder_download",
+        LINK,
+        args={"token": "manage_token", "code": "certificate_code"},
+    ),
     # the JSON API
     Row("api_account.me", ANY_USER),
     Row("api_events.list_events", PUBLIC),
@@ -186,6 +219,10 @@ MATRIX: tuple[Row, ...] = (
     _staff_row("api_attendance.totals"),
     _country_row("api_attendance.totals"),
     _staff_row("api_attendance.annual_report", year="year"),
+    _staff_row("api_certificates.person_certificates", person_id="person_id"),
+    _event_row("api_certificates.event_certificates"),
+    Row("api_certificates.download", EVENT, args={"certificate_id": "certificate_id"}),
+    Row("api_certificates.verify", PUBLIC, args={"code": "certificate_code"}),
     Row("api_account.list_tokens", ANY_USER),
     _staff_row("api_account.issue", "POST"),
     _staff_row("api_account.revoke", "DELETE", token_id="api_token_id"),
@@ -250,6 +287,7 @@ def _build_world() -> dict[str, Any]:
         FP_COUNTRY: create_user("focal_point", country="AR", commit=False),
         FP_OTHER: create_user("focal_point", country="BR", commit=False),
     }
+    certificates = _certificates_world(event, participant)
     _db.session.commit()
     target = users[FP_OTHER]
     api_token, _plain = issue_token(create_user(None, commit=False).id, "matrix token")
@@ -268,6 +306,52 @@ def _build_world() -> dict[str, Any]:
         "year": 2015,
         "participant_email": participant.email,
         **bulletin,
+        **certificates,
+    }
+
+
+def _certificates_world(event, participant) -> dict[str, Any]:
+    """A certificate template with a logo for the event, a cycle, and one issued certificate."""
+    from lanet.certificates import production
+    from lanet.certificates.models import Certificate, CertificateImage, CertificateTemplate
+    from lanet.events.models import Cycle, Series
+    from tests.fixtures.certificates import png
+
+    series = Series(code="matrix-series", name_translations={"en": "Matrix"})
+    cycle = Cycle(series=series, number=1)
+    template = CertificateTemplate(
+        kind="attendance",
+        event=event,
+        titles={"es": "T", "pt": "T", "en": "T"},
+        bodies={"es": "{name}", "pt": "{name}", "en": "{name}"},
+        issuer="LANET",
+    )
+    image = CertificateImage(
+        template=template,
+        kind="logo",
+        content=png(),
+        content_type="image/png",
+        width=120,
+        height=60,
+    )
+    code = production.new_code()
+    certificate = Certificate(
+        template=template,
+        person=participant,
+        code=code,
+        holder_name=participant.full_name,
+        role="participant",
+        status="issued",
+        file_key=production.store_pdf(code, b"%PDF-1.4 matrix"),
+    )
+    _db.session.add_all([series, cycle, template, image, certificate])
+    _db.session.flush()
+    return {
+        "certificate_template_id": template.id,
+        "certificate_image_id": image.id,
+        "certificate_id": certificate.id,
+        "certificate_code": code,
+        "cycle_id": cycle.id,
     }
 
 

@@ -30,6 +30,9 @@ class Action(enum.StrEnum):
     manage_people = "manage_people"
     create_event = "create_event"
     manage_bulletin = "manage_bulletin"
+    # certificates: an event's organizers manage its own; withdrawing is the Secretariat's
+    manage_certificates = "manage_certificates"
+    withdraw_certificates = "withdraw_certificates"
 
 
 # Actions an organizer may take on their own event.
@@ -41,6 +44,7 @@ _ORGANIZER_EVENT_ACTIONS = {
     Action.approve_registrations,
     Action.invite,
     Action.check_in,
+    Action.manage_certificates,
 }
 # Actions a focal point may take for their own country (obj is a country code).
 _FOCAL_POINT_COUNTRY_ACTIONS = {

@@ -1,0 +1,70 @@
+"""What certificates hold about a person, for export and erasure.
+
+Erasing a person withdraws their certificates: the stored PDFs are deleted, the name kept
+for verification is blanked, and the public page then answers "withdrawn" for their codes.
+The organizers' decisions about them (with free-text reasons) are deleted.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, select
+
+from lanet.certificates.models import Certificate, CertificateDecision, CertificateStatus
+from lanet.core.models import StoredFile
+from lanet.core.types import utcnow
+from lanet.extensions import db
+from lanet.network.models import Person
+
+ERASED_NAME = "[erased]"
+ERASED_REASON = "the holder's personal data was erased"
+
+
+def export(person: Person) -> dict:
+    certificates = db.session.scalars(
+        select(Certificate).where(Certificate.person_id == person.id).order_by(Certificate.id)
+    )
+    decisions = db.session.scalars(
+        select(CertificateDecision).where(CertificateDecision.person_id == person.id)
+    )
+    return {
+        "certificates": [
+            {
+                "code": c.code,
+                "status": c.status,
+                "holder_name": c.holder_name,
+                "role": c.role,
+                "days_attended": c.days_attended,
+                "language": c.language,
+                "issued_at": c.issued_at.isoformat() if c.issued_at else None,
+                "withdrawn_at": c.withdrawn_at.isoformat() if c.withdrawn_at else None,
+                "withdrawn_reason": c.withdrawn_reason,
+                "event_id": c.template.event_id,
+                "cycle_id": c.template.cycle_id,
+            }
+            for c in certificates
+        ],
+        "certificate_decisions": [
+            {"template_id": d.template_id, "decision": d.decision, "reason": d.reason}
+            for d in decisions
+        ],
+    }
+
+
+def erase(person: Person) -> None:
+    """Withdraws and blanks the person's certificates; the caller commits."""
+    now = utcnow()
+    for certificate in db.session.scalars(
+        select(Certificate).where(Certificate.person_id == person.id)
+    ):
+        if certificate.file_key:
+            db.session.execute(delete(StoredFile).where(StoredFile.key == certificate.file_key))
+        if certificate.status != CertificateStatus.withdrawn:
+            certificate.withdrawn_at = now
+            certificate.withdrawn_reason = ERASED_REASON
+        certificate.status = CertificateStatus.withdrawn
+        certificate.holder_name = ERASED_NAME
+        certificate.file_key = None
+        certificate.error = None
+    db.session.execute(
+        delete(CertificateDecision).where(CertificateDecision.person_id == person.id)
+    )
