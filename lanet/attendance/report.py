@@ -236,35 +236,12 @@ def to_xlsx(tables: list[ReportTable], sheet_names: list[str] | None = None) -> 
     return buffer.getvalue()
 
 
-PDF_FONT = "DejaVuSans"
-
-
 def _register_pdf_font() -> str:
-    """Registers DejaVu Sans (regular and bold) with reportlab and returns its family name.
+    """DejaVu Sans, registered once for every PDF (lanet/core/fonts.py): the standard
+    Helvetica has no ś, ę or ł ("Oświęcim" printed as ■)."""
+    from lanet.core.fonts import register_pdf_fonts
 
-    The PDF's standard Helvetica has no ś, ę or ł ("Oświęcim" printed as ■); DejaVu Sans covers
-    Polish, Spanish and Portuguese. Its files come with matplotlib, a dependency already (its
-    licence allows redistribution), so a fresh machine needs no system fonts.
-    """
-    import os
-
-    import matplotlib
-    from reportlab.lib.fonts import addMapping
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    if PDF_FONT in pdfmetrics.getRegisteredFontNames():
-        return PDF_FONT
-    folder = os.path.join(matplotlib.get_data_path(), "fonts", "ttf")
-    bold = f"{PDF_FONT}-Bold"
-    pdfmetrics.registerFont(TTFont(PDF_FONT, os.path.join(folder, "DejaVuSans.ttf")))
-    pdfmetrics.registerFont(TTFont(bold, os.path.join(folder, "DejaVuSans-Bold.ttf")))
-    # <b> inside a Paragraph looks the bold face up through this mapping.
-    addMapping(PDF_FONT, 0, 0, PDF_FONT)
-    addMapping(PDF_FONT, 1, 0, bold)
-    addMapping(PDF_FONT, 0, 1, PDF_FONT)
-    addMapping(PDF_FONT, 1, 1, bold)
-    return PDF_FONT
+    return register_pdf_fonts()[0]
 
 
 def to_pdf(tables: list[ReportTable], title: str) -> bytes:
