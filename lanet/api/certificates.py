@@ -7,9 +7,9 @@ import marshmallow as ma
 from flask import Response, current_app
 
 from lanet.accounts.permissions import Action, is_staff
-from lanet.api.auth import BEARER, current_event, event_permission, require_user
+from lanet.api.auth import BEARER, require_user
 from lanet.api.core import resource_blueprint
-from lanet.api.lookups import SLUG_PARAMETER
+from lanet.api.lookups import SLUG_PARAMETER, current_event, event_permission
 from lanet.api.problems import ApiProblem
 from lanet.certificates import production, queries, service
 from lanet.certificates.errors import CertificateError
