@@ -226,6 +226,16 @@ MATRIX: tuple[Row, ...] = (
     Row("api_account.list_tokens", ANY_USER),
     _staff_row("api_account.issue", "POST"),
     _staff_row("api_account.revoke", "DELETE", token_id="api_token_id"),
+    Row("api_bulletin.list_bulletins", PUBLIC),
+    Row("api_bulletin.get_bulletin", PUBLIC, args={"bulletin_id": "published_bulletin_id"}),
+    _staff_row("api_bulletin.create_bulletin", "POST"),
+    _staff_row("api_bulletin.edit_text", "PUT", bulletin_id="bulletin_id", language="es"),
+    _staff_row("api_bulletin.send_bulletin", "POST", bulletin_id="bulletin_id"),
+    _staff_row("api_bulletin.send_progress", send_id="send_id"),
+    _staff_row("api_bulletin.list_contacts"),
+    _staff_row("api_bulletin.add_contact", "POST"),
+    _staff_row("api_bulletin.list_lists"),
+    _staff_row("api_bulletin.create_list", "POST"),
 )
 # API pages that are documentation, not data.
 API_DOCUMENTS = {"api.docs", "api.swagger_asset", "api-docs.openapi_json"}
@@ -380,7 +390,12 @@ def _bulletin_world() -> dict[str, int]:
     send = BulletinSend(bulletin_id=sent.id, list_id=audience.id, status="queued")
     _db.session.add(send)
     _db.session.flush()
-    return {"bulletin_id": draft.id, "contact_id": contact.id, "send_id": send.id}
+    return {
+        "bulletin_id": draft.id,
+        "published_bulletin_id": sent.id,
+        "contact_id": contact.id,
+        "send_id": send.id,
+    }
 
 
 def _api_headers(user) -> dict[str, str]:

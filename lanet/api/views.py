@@ -21,9 +21,16 @@ _SWAGGER_FILES = {"swagger-ui.css", "swagger-ui-bundle.js", "favicon-32x32.png"}
 
 
 def _resource_blueprints() -> list:
-    from lanet.api import account, attendance, certificates, events, registrations
+    from lanet.api import account, attendance, bulletin, certificates, events, registrations
 
-    return [events.blp, registrations.blp, attendance.blp, certificates.blp, account.blp]
+    return [
+        events.blp,
+        registrations.blp,
+        attendance.blp,
+        certificates.blp,
+        account.blp,
+        bulletin.blp,
+    ]
 
 
 @bp.record_once
