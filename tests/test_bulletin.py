@@ -452,3 +452,88 @@ def test_the_archive_has_a_page_per_language_and_the_atom_feed_parses(db, client
         assert "<h1>" in entry.content[0].value
     assert client.get(f"/bulletin/{draft.id}/es").status_code == 404
     assert client.get(f"/bulletin/{published.id}/fr").status_code == 404
+
+
+# --- personal data -------------------------------------------------------------------------
+
+
+def test_a_contact_is_exported_and_erased_with_the_person(db):
+    from lanet.bulletin import privacy
+    from lanet.network.models import Person
+
+    [contact] = add_contacts(1, prefix="ana.souza")
+    received = ready_bulletin()
+    _send_all(received.id, everyone_list().id)
+    person = Person(first_name="Ana", last_name="Souza Lima", email="ana.souza0@example.org")
+    db.session.add(person)
+    bulletin = ready_bulletin(period=(date(2014, 7, 1), date(2014, 12, 31)))
+    service.edit(bulletin.id, "pt", "Boletim", "Palestrante: Ana Souza Lima (Itamaraty).", None)
+
+    exported = privacy.export(person)
+    assert exported["bulletin_contact"]["email"] == "ana.souza0@example.org"
+    assert exported["bulletin_contact"]["consent_at"]
+    assert [d["bulletin_id"] for d in exported["bulletins_received"]] == [received.id]
+    assert exported["bulletins_naming_the_person"] == [bulletin.id]
+
+    privacy.erase(person)
+    db.session.commit()
+    assert db.session.get(Contact, contact.id) is None
+    delivery = db.session.scalar(select(BulletinDelivery))
+    assert delivery.email is None and delivery.contact_id is None
+    # The message still queued for the address is taken back, never sent.
+    assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+    erased = db.session.get(Bulletin, bulletin.id)
+    assert "Ana Souza Lima" not in erased.bodies["pt"] and "Ana Souza Lima" not in erased.html["pt"]
+    assert privacy.export(person)["bulletin_contact"] is None
+
+
+def test_the_relay_finds_drafts_and_sends_a_lost_task_left_undone(db):
+    from datetime import timedelta
+
+    from lanet.bulletin.models import BulletinSend
+    from lanet.core.types import utcnow
+
+    add_contacts(2)
+    stuck = service.create(date(2014, 1, 1), date(2014, 6, 30), None)
+    bulletin = ready_bulletin(period=(date(2014, 7, 1), date(2014, 12, 31)))
+    send, _ = service.start_send(bulletin.id, everyone_list().id, None)
+    assert service.unfinished_work() == ([], [])  # just dispatched: not yet the relay's
+    long_ago = utcnow() - timedelta(minutes=5)
+    db.session.get(Bulletin, stuck.id).updated_at = long_ago
+    db.session.get(BulletinSend, send.id).created_at = long_ago
+    db.session.commit()
+    assert service.unfinished_work() == ([stuck.id], [send.id])
+    assert service.relay() == 2
+    # A task that runs twice does the work once.
+    assert service.compile_draft(stuck.id) and not service.compile_draft(stuck.id)
+    assert service.expand(send.id) and service.expand(send.id)
+    assert db.session.scalar(select(func.count()).select_from(BulletinDelivery)) == 2
+
+
+def test_a_test_copys_unsubscribe_link_changes_nothing(db, client):
+    [contact] = add_contacts(1)
+    token = tokens.make(tokens.UNSUBSCRIBE, tokens.TEST_CONTACT, "staff@lanet.example")
+    response = client.post(f"/bulletin/unsubscribe/{token}?lang=en")
+    assert response.status_code == 200 and b"test copy" in response.data
+    assert db.session.get(Contact, contact.id).status == "active"
+
+
+def test_every_step_is_audited(db, client, make_user, login):
+    staff = make_user("staff")
+    add_contacts(2)
+    bulletin = ready_bulletin(staff.id)
+    audience = everyone_list()
+    service.test_send(bulletin.id, staff, "es")
+    send_id = _send_all(bulletin.id, audience.id, staff.id)
+    contact = db.session.scalar(select(Contact))
+    contacts.unsubscribe_by_staff(contact.id, staff.id)
+    assert service.progress(send_id).skipped == 1
+    actions = set(_actions())
+    assert {
+        "bulletin.edited",
+        "bulletin.list_created",
+        "bulletin.test_sent",
+        "bulletin.send_started",
+        "bulletin.send_queued",
+        "bulletin.unsubscribed",
+    } <= actions
