@@ -21,6 +21,39 @@ def _int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
+def _float(name: str, default: float | None) -> float | None:
+    value = os.environ.get(name)
+    return float(value) if value else default
+
+
+def log_settings() -> tuple[str, str]:
+    """LOG_FORMAT (json, or text for a terminal) and LOG_LEVEL; read before any app exists,
+    when Celery sets up a worker's logging."""
+    return (
+        (os.environ.get("LOG_FORMAT") or "json").lower(),
+        (os.environ.get("LOG_LEVEL") or "INFO").upper(),
+    )
+
+
+def beat_intervals() -> dict[str, float]:
+    """Seconds between beat's periodic runs; workers/ reads them when it builds the schedule."""
+    return {
+        "MAIL_RELAY_SECONDS": _float("MAIL_RELAY_SECONDS", 30.0),
+        "REGISTRATION_SWEEP_SECONDS": _float("REGISTRATION_SWEEP_SECONDS", 60.0),
+    }
+
+
+# Flask-Limiter strings. The registration feature applies RATELIMIT_REGISTRATION with
+# `lanet.accounts.limits.registration_limit`; the API applies API_RATE_LIMIT per token.
+RATE_LIMITS = {
+    "RATELIMIT_LOGIN": "10 per minute; 60 per hour",
+    "RATELIMIT_LOGIN_PER_EMAIL": "20 per hour",
+    "RATELIMIT_PASSWORD_RESET": "5 per minute; 20 per hour",
+    "RATELIMIT_REGISTRATION": "10 per minute; 100 per hour",
+    "API_RATE_LIMIT": "300/minute",
+}
+
+
 def instance_path() -> Path:
     return Path(os.environ.get("LANET_INSTANCE", ROOT / "instance")).resolve()
 
@@ -67,6 +100,7 @@ def load() -> dict:
     instance.mkdir(parents=True, exist_ok=True)
     broker_url, transport_options = _broker(instance)
     mail_server = os.environ.get("MAIL_SERVER", "")
+    log_format, log_level = log_settings()
     return {
         "SECRET_KEY": os.environ.get("SECRET_KEY", "dev-only-not-secret-change-me"),
         "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
@@ -85,6 +119,30 @@ def load() -> dict:
         # Without MAIL_SERVER, messages are written as .eml files into this folder.
         "MAIL_FOLDER": os.environ.get("MAIL_FOLDER", str(instance / "mail")),
         "MAIL_RATE_PER_MINUTE": _int("MAIL_RATE_PER_MINUTE", 600),
+        # The outbox (lanet/mail/service.py): messages claimed at once and sent over one SMTP
+        # connection; seconds a claim lasts unless renewed (a dead worker's messages go out
+        # again after it); the first backoff, doubled per attempt with jitter, and its ceiling;
+        # attempts (claims) before a message is marked failed; one delivery task's time budget
+        # before it hands over; delivery tasks the relay queues at most per run.
+        "MAIL_BATCH_SIZE": _int("MAIL_BATCH_SIZE", 50),
+        "MAIL_SENDING_TIMEOUT": _int("MAIL_SENDING_TIMEOUT", 90),
+        "MAIL_RETRY_BASE_SECONDS": _int("MAIL_RETRY_BASE_SECONDS", 30),
+        "MAIL_RETRY_MAX_SECONDS": _int("MAIL_RETRY_MAX_SECONDS", 6 * 3600),
+        "MAIL_MAX_ATTEMPTS": _int("MAIL_MAX_ATTEMPTS", 10),
+        "MAIL_TASK_SECONDS": _int("MAIL_TASK_SECONDS", 120),
+        "MAIL_RELAY_MAX_TASKS": _int("MAIL_RELAY_MAX_TASKS", 4),
+        **beat_intervals(),
+        # Accounts: how long a password-reset and an account-invitation link work, and the
+        # least time every reset request takes to answer (bench/login_timing.py).
+        "PASSWORD_RESET_TTL_MINUTES": _int("PASSWORD_RESET_TTL_MINUTES", 30),
+        "ACCOUNT_INVITATION_TTL_HOURS": _int("ACCOUNT_INVITATION_TTL_HOURS", 72),
+        "PASSWORD_RESET_MIN_SECONDS": _float("PASSWORD_RESET_MIN_SECONDS", 0.4),
+        **{name: os.environ.get(name, default) for name, default in RATE_LIMITS.items()},
+        # The public pages' cache (lanet/core/pagecache.py): unset means 10 s, or off in tests.
+        "PAGE_CACHE_SECONDS": _float("PAGE_CACHE_SECONDS", None),
+        "PAGE_CACHE_RECHECK_SECONDS": _float("PAGE_CACHE_RECHECK_SECONDS", 1.0),
+        "LOG_FORMAT": log_format,
+        "LOG_LEVEL": log_level,
         # Registration: how long a waiting-list seat offer holds, and how many days before
         # the event confirmed participants get their reminder.
         "REGISTRATION_OFFER_HOURS": _int("REGISTRATION_OFFER_HOURS", 48),

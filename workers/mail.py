@@ -8,13 +8,12 @@ being relayed.
 
 from __future__ import annotations
 
-import os
-
 from celery import shared_task
 
+from lanet import config
 from lanet.mail import service
 
-RELAY_SECONDS = float(os.environ.get("MAIL_RELAY_SECONDS") or 30)
+RELAY_SECONDS = config.beat_intervals()["MAIL_RELAY_SECONDS"]
 
 SCHEDULE = {
     "mail-relay": {

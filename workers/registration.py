@@ -6,11 +6,11 @@ work every minute so a broker outage only delays it, and sends the reminders onc
 
 from __future__ import annotations
 
-import os
-
 from celery import shared_task
 
-SWEEP_SECONDS = float(os.environ.get("REGISTRATION_SWEEP_SECONDS") or 60)
+from lanet import config
+
+SWEEP_SECONDS = config.beat_intervals()["REGISTRATION_SWEEP_SECONDS"]
 
 SCHEDULE = {
     "registration-sweep": {

@@ -3,24 +3,12 @@
 from __future__ import annotations
 
 import hmac
-import os
 
 from flask import Flask, g
 from flask_babel import lazy_gettext as _l
 
 from lanet.accounts.models import User
 from lanet.extensions import db, login_manager
-
-# Flask-Limiter strings; each may be overridden by the environment variable of the same name.
-# The registration feature applies its own with `lanet.accounts.limits.registration_limit`;
-# the API reads API_RATE_LIMIT (lanet/api/core.py), given here so the environment can set it.
-RATE_LIMITS = {
-    "RATELIMIT_LOGIN": "10 per minute; 60 per hour",
-    "RATELIMIT_LOGIN_PER_EMAIL": "20 per hour",
-    "RATELIMIT_PASSWORD_RESET": "5 per minute; 20 per hour",
-    "RATELIMIT_REGISTRATION": "10 per minute; 100 per hour",
-    "API_RATE_LIMIT": "300/minute",
-}
 
 
 @login_manager.user_loader
@@ -36,18 +24,6 @@ def load_user(session_id: str) -> User | None:
 
 
 def _configure(app: Flask) -> None:
-    for name, default in RATE_LIMITS.items():
-        app.config.setdefault(name, os.environ.get(name, default))
-    app.config.setdefault(
-        "PASSWORD_RESET_TTL_MINUTES", int(os.environ.get("PASSWORD_RESET_TTL_MINUTES", 30))
-    )
-    app.config.setdefault(
-        "ACCOUNT_INVITATION_TTL_HOURS", int(os.environ.get("ACCOUNT_INVITATION_TTL_HOURS", 72))
-    )
-    # Every reset request answers after at least this long (bench/login_timing.py).
-    app.config.setdefault(
-        "PASSWORD_RESET_MIN_SECONDS", float(os.environ.get("PASSWORD_RESET_MIN_SECONDS", 0.4))
-    )
     # Behind https every cookie that can sign someone in travels only over https.
     if app.config.get("BASE_URL", "").startswith("https://"):
         app.config["SESSION_COOKIE_SECURE"] = True

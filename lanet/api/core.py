@@ -4,7 +4,6 @@ security in the document, and every resource blueprint guarded the same way."""
 from __future__ import annotations
 
 import http
-import os
 
 import flask_smorest
 from flask import Flask, current_app, g
@@ -76,5 +75,3 @@ def configure(app: Flask) -> None:
             "servers": [{"url": "/"}],
         },
     )
-    # Per token (or per address without one); Flask-Limiter's notation, e.g. "300/minute".
-    app.config.setdefault("API_RATE_LIMIT", os.environ.get("API_RATE_LIMIT", "300/minute"))

@@ -11,7 +11,6 @@ Celery's own logging set-up is skipped: workers and beat log through the same JS
 from __future__ import annotations
 
 import logging
-import os
 import re
 import sys
 import time
@@ -21,6 +20,8 @@ from typing import Any
 
 from flask import Flask, Response, g, request
 from pythonjsonlogger.json import JsonFormatter
+
+from lanet import config
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # The Celery message header that carries the web request's id to the worker.
@@ -76,8 +77,9 @@ def text_formatter() -> logging.Formatter:
 
 def configure(log_format: str | None = None, level: str | None = None) -> logging.Handler:
     """One handler on the root logger, to stderr; calling it again replaces the first."""
-    log_format = (log_format or os.environ.get("LOG_FORMAT") or "json").lower()
-    level = (level or os.environ.get("LOG_LEVEL") or "INFO").upper()
+    default_format, default_level = config.log_settings()
+    log_format = (log_format or default_format).lower()
+    level = (level or default_level).upper()
     root = logging.getLogger()
     for handler in list(root.handlers):
         if getattr(handler, _HANDLER_MARK, False):

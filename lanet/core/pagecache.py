@@ -16,7 +16,6 @@ Off in tests (TESTING) unless PAGE_CACHE_SECONDS is configured.
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections import OrderedDict
@@ -130,18 +129,14 @@ def store(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    configured = app.config.get("PAGE_CACHE_SECONDS", os.environ.get("PAGE_CACHE_SECONDS"))
+    configured = app.config.get("PAGE_CACHE_SECONDS")
     if configured is None:
         seconds = 0.0 if app.config.get("TESTING") else 10.0
     else:
         seconds = float(configured)
     if seconds <= 0:
         return
-    app.config["PAGE_CACHE_RECHECK"] = float(
-        app.config.get(
-            "PAGE_CACHE_RECHECK_SECONDS", os.environ.get("PAGE_CACHE_RECHECK_SECONDS", 1)
-        )
-    )
+    app.config["PAGE_CACHE_RECHECK"] = float(app.config.get("PAGE_CACHE_RECHECK_SECONDS", 1))
     app.extensions["lanet_page_cache"] = PageCache(seconds)
     app.before_request(serve_cached)
     app.after_request(store)

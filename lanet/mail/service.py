@@ -18,7 +18,6 @@ failed after that many claims and shown on /staff/outbox.
 from __future__ import annotations
 
 import math
-import os
 import random
 import secrets
 import threading
@@ -40,18 +39,6 @@ from lanet.mail import compose, transport
 from lanet.mail.models import OutboxAttachment, OutboxMessage, OutboxStatus
 
 DELIVER_TASK = "lanet.mail.deliver_pending"
-
-# Settings with their defaults; each may be set in the app config or the environment.
-_DEFAULTS = {
-    "MAIL_BATCH_SIZE": 50,  # messages claimed at once and sent over one SMTP connection
-    # Seconds a claim lasts unless renewed; a dead worker's messages go out again after it.
-    "MAIL_SENDING_TIMEOUT": 90,
-    "MAIL_RETRY_BASE_SECONDS": 30,  # first backoff; doubled per attempt, with jitter
-    "MAIL_RETRY_MAX_SECONDS": 6 * 3600,
-    "MAIL_MAX_ATTEMPTS": 10,  # attempts (claims) before a message is marked failed
-    "MAIL_TASK_SECONDS": 120,  # one delivery task's time budget before it hands over
-    "MAIL_RELAY_MAX_TASKS": 4,  # delivery tasks the relay queues at most per run
-}
 
 
 class OutboxError(Exception):
@@ -84,10 +71,8 @@ class DeliveryReport:
 
 
 def setting(name: str) -> int:
-    value = current_app.config.get(name)
-    if value is None:
-        value = os.environ.get(name) or _DEFAULTS[name]
-    return int(value)
+    """One of the outbox's MAIL_* settings (lanet/config.py)."""
+    return int(current_app.config[name])
 
 
 def new_message_id() -> str:
