@@ -43,7 +43,7 @@ test_suite() {
   setup "test"
   export PATH="$PWD/$VENV/bin:$PATH"
   ruff check . && ruff format --check .
-  if python -m lanet.testing.services; then
+  if python -m tests.services; then
     echo "== test suite on PostgreSQL and Redis"
     LANET_TEST_DB=postgres pytest "$@"
     echo "== test suite on SQLite (the embedded default)"

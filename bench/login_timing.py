@@ -79,7 +79,7 @@ def main() -> None:
     args = parser.parse_args()
     runs, per_run = (3, 8) if args.quick else (5, 15)
 
-    from lanet.testing.processes import start_gunicorn
+    from tests.processes import start_gunicorn
 
     with (
         private_database("lanet_bench_login") as database_url,

@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import figure, median, private_database, write_result  # noqa: E402
-from lanet.testing.processes import free_port, wait_for_port  # noqa: E402
+from tests.processes import free_port, wait_for_port  # noqa: E402
 
 GOAL = ">= 0.5"
 PARALLEL = 4

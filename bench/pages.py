@@ -1,6 +1,6 @@
 """Page latency under 20 concurrent clients: the public event list and an agenda page, next
-to the minimal endpoint of the same app (`/bench/ping`: same gunicorn, same Flask stack and
-hooks, no database), on PostgreSQL with the demo data.
+to the minimal endpoint of the same app (bench/app.py's `/bench/ping`: same gunicorn, same
+Flask stack and hooks, no database), on PostgreSQL with the demo data.
 
 Goal (issue 9): each page's throughput >= 30% of the minimal endpoint's, medians of several
 runs. The load generator is an asyncio client holding 20 keep-alive connections, so the
@@ -121,10 +121,16 @@ def load(url: str, path: str, clients: int, seconds: float) -> dict:
 def measure(env: dict, paths: dict[str, str], runs: int, server: tuple) -> dict[str, list]:
     """Interleaved rounds over every path on one gunicorn, so a slow moment of the machine
     hits every endpoint alike."""
-    from lanet.testing.processes import start_gunicorn
+    from tests.processes import start_gunicorn
 
     folder, workers, threads, clients, seconds = server
-    process, url = start_gunicorn(env, folder / "gunicorn.log", workers=workers, threads=threads)
+    process, url = start_gunicorn(
+        env,
+        folder / "gunicorn.log",
+        workers=workers,
+        threads=threads,
+        app="bench.app:create_bench_app()",
+    )
     cache = "off" if env.get("PAGE_CACHE_SECONDS") == "0" else "on"
     try:
         samples: dict[str, list[dict]] = {name: [] for name in paths}
@@ -168,7 +174,6 @@ def main(argv: list[str] | None = None) -> int:
             "LANET_INSTANCE": tmp,
             "SECRET_KEY": "bench",
             "RATELIMIT_ENABLED": "0",
-            "LANET_BENCH_ENDPOINTS": "1",
             "LANET_DEV_PAGES": "0",
         }
         server = (Path(tmp), args.workers, args.threads, args.clients, seconds)

@@ -1,7 +1,7 @@
 """Registration storm: many simultaneous registrations on one event with a cap and country
 quotas, through gunicorn on PostgreSQL (seat lock, waiting list, outbox row, audit entry,
 calendar file), next to the same storm against an endpoint of the same app that does one
-plain INSERT (enabled by LANET_BENCH_ENDPOINTS=1). Same server, same run; medians of several
+plain INSERT (bench/app.py registers it). Same server, same run; medians of several
 runs. The correctness check: overbooked seats (confirmed beyond capacity or quota) must be 0.
 """
 
@@ -19,8 +19,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import create_schema, figure, median, private_database, write_result  # noqa: E402
-from lanet.registration.storm import registration_forms, storm  # noqa: E402
-from lanet.testing.processes import start_gunicorn  # noqa: E402
+from tests.processes import start_gunicorn  # noqa: E402
+from tests.storm import registration_forms, storm  # noqa: E402
 
 CAPACITY = 100
 QUOTAS = {"AR": 15, "BR": 15, "MX": 10}
@@ -106,12 +106,17 @@ def main() -> int:
             "SECRET_KEY": "bench",
             "WTF_CSRF_ENABLED": "0",
             "RATELIMIT_ENABLED": "0",
-            "LANET_BENCH_ENDPOINTS": "1",
             "MAIL_FOLDER": str(Path(tmp) / "mail"),
             # The filesystem broker in the temporary folder: nothing left behind in Redis.
             "REDIS_URL": "",
         }
-        server, base = start_gunicorn(env, Path(tmp) / "gunicorn.log", workers=3, threads=8)
+        server, base = start_gunicorn(
+            env,
+            Path(tmp) / "gunicorn.log",
+            workers=3,
+            threads=8,
+            app="bench.app:create_bench_app()",
+        )
         rates, p95s, base_rates, base_p95s = [], [], [], []
         checks: list[dict] = []
         errors = 0

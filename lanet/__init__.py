@@ -27,7 +27,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     from lanet import models  # noqa: F401  (every table registered before migrations run)
     from lanet.accounts import login
-    from lanet.core import health, i18n, logging, pagecache, web
+    from lanet.core import i18n, logging, pagecache, web
     from lanet.extensions import celery_init_app, csrf, db, limiter, mail, migrate
 
     logging.init_app(app)  # first: every later line is structured and has a request id
@@ -40,7 +40,6 @@ def _init_extensions(app: Flask) -> None:
     i18n.init_app(app)
     web.init_app(app)
     celery_init_app(app)
-    health.init_app(app)
     pagecache.init_app(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         _tune_sqlite(app)

@@ -14,7 +14,7 @@ from sqlalchemy import text
 
 from lanet import create_app
 from lanet.extensions import db as _db
-from lanet.testing import services
+from tests import services
 
 TEST_DB = os.environ.get("LANET_TEST_DB", "sqlite")
 

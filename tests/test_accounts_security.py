@@ -13,8 +13,8 @@ from lanet import create_app
 from lanet.accounts import service
 from lanet.accounts.models import User
 from lanet.extensions import db as _db
-from lanet.testing.processes import start_gunicorn
 from tests.fixtures.accounts import TEST_PASSWORD
+from tests.processes import start_gunicorn
 
 
 @pytest.fixture()

@@ -235,7 +235,7 @@ def test_rate_limit_answers_429_problem_with_retry_after(db, service_env, tmp_pa
     """A real gunicorn with the limiter on (the test app runs with it off)."""
     import requests
 
-    from lanet.testing.processes import start_gunicorn
+    from tests.processes import start_gunicorn
 
     env = {
         **os.environ,

@@ -15,8 +15,8 @@ from lanet.attendance import codes, service, summaries
 from lanet.attendance.models import AttendanceTotal, SummaryDispatch
 from lanet.mail import service as mail_service
 from lanet.mail.models import OutboxMessage
-from lanet.testing.processes import start_worker
 from tests.fixtures.mail import sink_env
+from tests.processes import start_worker
 from workers import attendance as tasks
 
 

@@ -19,8 +19,8 @@ from lanet.calendars import service
 from lanet.core.models import StoredFile
 from lanet.events.models import Event
 from lanet.network.models import Person
-from lanet.testing.processes import start_worker
 from tests.fixtures.agenda import ensure_country
+from tests.processes import start_worker
 
 
 @contextmanager

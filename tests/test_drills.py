@@ -33,7 +33,7 @@ import psycopg
 import pytest
 import requests
 
-from lanet.testing.processes import (
+from tests.processes import (
     Process,
     free_port,
     start_beat,

@@ -16,8 +16,8 @@ from sqlalchemy import func, select
 from lanet import create_app
 from lanet.mail import service
 from lanet.mail.models import OutboxMessage
-from lanet.testing.processes import Process, free_port, start_beat, start_worker, wait_for_port
 from tests.fixtures.mail import sink_env
+from tests.processes import Process, free_port, start_beat, start_worker, wait_for_port
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from lanet.testing import services
+from tests import services
 
 ROOT = Path(__file__).resolve().parent.parent
 FLASK = str(Path(sys.executable).parent / "flask")

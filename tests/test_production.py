@@ -14,7 +14,7 @@ import yaml
 
 from lanet.core import health
 from lanet.core import logging as structured
-from lanet.testing.processes import start_worker
+from tests.processes import start_worker
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -160,15 +160,20 @@ def test_queue_depths_are_unknown_not_zero_when_the_broker_is_unreachable(app):
     assert all(value is None for value in depths["queues"].values())
 
 
-def test_the_bench_ping_exists_only_when_enabled(app, client, monkeypatch):
+def test_the_bench_endpoints_exist_only_in_the_bench_app(app, client, monkeypatch, tmp_path):
+    """The product registers no /bench route; bench/app.py's factory adds the baselines."""
+    assert not [rule for rule in app.url_map.iter_rules() if rule.rule.startswith("/bench")]
     assert client.get("/bench/ping").status_code == 404
-    from lanet import create_app
+    assert client.post("/bench/plain-insert").status_code == 404
+    from bench.app import create_bench_app
 
-    monkeypatch.setenv("LANET_BENCH_ENDPOINTS", "1")
-    bench_app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'bench.sqlite3'}")
+    bench_app = create_bench_app()
     app.extensions["celery"].set_default()
     response = bench_app.test_client().get("/bench/ping")
     assert response.status_code == 200 and response.get_json() == {"ok": True}
+    rules = {rule.rule for rule in bench_app.url_map.iter_rules()}
+    assert {"/bench/ping", "/bench/plain-insert"} <= rules
 
 
 def test_the_beat_health_check_needs_a_fresh_heartbeat(db):

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from lanet.events.models import Event, EventQuota
 from lanet.registration.models import Registration
-from lanet.registration.storm import registration_forms, storm
-from lanet.testing.processes import start_gunicorn
+from tests.processes import start_gunicorn
+from tests.storm import registration_forms, storm
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
 

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from lanet.core import health
-from lanet.testing.processes import start_worker
+from tests.processes import start_worker
 
 
 @pytest.mark.services

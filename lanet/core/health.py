@@ -8,7 +8,7 @@ import os
 from datetime import datetime
 from pathlib import Path
 
-from flask import Flask, current_app, jsonify
+from flask import current_app
 from sqlalchemy import select, text
 
 from lanet.core.models import StoredFile
@@ -138,17 +138,6 @@ def report() -> dict:
         else {"ok": False, "queues": dict.fromkeys(queue_names())},
         "worker_heartbeat": heartbeat.isoformat() if heartbeat else None,
     }
-
-
-def bench_ping():
-    """The minimal endpoint benchmarks compare pages with: the same app, no database."""
-    return jsonify(ok=True)
-
-
-def init_app(app: Flask) -> None:
-    # Only for bench/pages.py: a page that does nothing, served by the same stack.
-    if os.environ.get("LANET_BENCH_ENDPOINTS") == "1" or app.config.get("BENCH_ENDPOINTS"):
-        app.add_url_rule("/bench/ping", "bench_ping", bench_ping)
 
 
 def heartbeat_age_seconds() -> float | None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from lanet.testing.processes import start_gunicorn
+from tests.processes import start_gunicorn
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -12,8 +12,8 @@ from sqlalchemy import select
 from lanet.network.models import Person
 from lanet.registration import service
 from lanet.registration.models import Registration
-from lanet.testing.processes import start_worker
 from tests.fixtures.mail import sink_env
+from tests.processes import start_worker
 
 # A real Celery worker delivers the mail and promotes the waiting list.
 pytestmark = [pytest.mark.slow, pytest.mark.services]

@@ -6,16 +6,13 @@
 
 from __future__ import annotations
 
-import os
-
-from flask import Blueprint, abort, flash, request
+from flask import Blueprint, abort, flash
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from lanet.accounts.permissions import Action, can, focal_point_countries
 from lanet.core.i18n import current_language
-from lanet.extensions import csrf, db
-from lanet.registration import errors, forms, people, queries
+from lanet.registration import errors, forms, queries
 
 bp = Blueprint("registration", __name__)
 
@@ -81,32 +78,6 @@ def apply_error(form, error: errors.RegistrationError) -> None:
         field.errors = [*field.errors, error.message]
     else:
         flash(error.message, "error")
-
-
-# --- Benchmark baseline ----------------------------------------------------------------------
-
-
-@bp.post("/bench/plain-insert")
-def bench_plain_insert():
-    """One plain INSERT per request: the baseline of bench/registration_storm.py."""
-    if os.environ.get("LANET_BENCH_ENDPOINTS") != "1":
-        abort(404)
-    from lanet.network.models import Person
-
-    db.session.add(
-        Person(
-            first_name=request.form.get("first_name", "")[:120],
-            last_name=request.form.get("last_name", "")[:120],
-            email=people.normalize_email(request.form.get("email", ""))[:254] or None,
-            language="es",
-        )
-    )
-    db.session.commit()
-    return "ok\n", 201
-
-
-# The baseline measures the database round trip, not the form machinery.
-csrf.exempt(bench_plain_insert)
 
 
 # The routes register on `bp` when their modules are imported (after `bp` exists).

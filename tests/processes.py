@@ -1,4 +1,4 @@
-"""Real processes for tests: a gunicorn server and Celery workers, started and stopped cleanly."""
+"""Real processes for tests and benchmarks: gunicorn and Celery workers, started and stopped cleanly."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
 
@@ -70,13 +70,18 @@ class Process:
 
 
 def start_gunicorn(
-    env: Mapping[str, str], log: Path, workers: int = 2, threads: int = 4
+    env: Mapping[str, str],
+    log: Path,
+    workers: int = 2,
+    threads: int = 4,
+    app: str = "wsgi:app",
 ) -> tuple[Process, str]:
+    """gunicorn on a free port; `app` may name an app factory, e.g. "bench.app:create_bench_app()"."""
     port = free_port()
     process = Process(
         [
             str(BIN / "gunicorn"),
-            "wsgi:app",
+            app,
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",
