@@ -154,6 +154,9 @@ def load() -> dict:
         "BULLETIN_EXPAND_BATCH": _int("BULLETIN_EXPAND_BATCH", 500),
         # Logos and signature images on certificates: the largest upload accepted.
         "CERTIFICATE_IMAGE_MAX_BYTES": _int("CERTIFICATE_IMAGE_MAX_BYTES", 1024 * 1024),
+        # Test configuration only, deliberately not read from the environment: the concurrency
+        # test's app (tests/apps.py) sets it to show the race the seat lock prevents.
+        "SEAT_LOCK_DISABLED_FOR_TESTS": False,
         "FILES_FOLDER": os.environ.get("FILES_FOLDER", str(instance / "files")),
         "DEV_PAGES": _bool("LANET_DEV_PAGES", default=not mail_server),
         "BABEL_DEFAULT_LOCALE": "es",

@@ -11,12 +11,10 @@ of the service that calls them (service.py, waitlist.py), which commits.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import exists, func, or_, select, update
+from sqlalchemy import exists, or_, select, update
 
 from lanet.core.types import utcnow
 from lanet.events.models import Event, EventQuota
@@ -34,17 +32,6 @@ def holds_seat(registration: Registration) -> bool:
     )
 
 
-def seat_lock_enabled() -> bool:
-    """The seat lock can be switched off only in tests, to show the race it prevents."""
-    config = current_app.config
-    if config.get("TESTING") and config.get("REGISTRATION_SEAT_LOCK") is False:
-        return False
-    return not (
-        os.environ.get("LANET_REGISTRATION_SEAT_LOCK") == "0"
-        and os.environ.get("LANET_ALLOW_UNSAFE_TEST_SWITCHES") == "1"
-    )
-
-
 def lock_event(event_id: int) -> tuple[int | None, int]:
     """Takes the event's row lock (held to commit) and reads its counters fresh.
 
@@ -52,12 +39,17 @@ def lock_event(event_id: int) -> tuple[int | None, int]:
     messages) take KEY SHARE locks on it, which a plain FOR UPDATE would wait for: two
     registrations would deadlock. Seat-taking only needs to exclude other seat-takers.
     """
-    row = db.session.execute(
+    query = (
         select(Event.capacity, Event.seats_confirmed)
         .where(Event.id == event_id)
-        .with_for_update(key_share=True)
         .execution_options(populate_existing=True)
-    ).one()
+    )
+    # The one test switch (set only by tests/apps.py, never from the environment): the
+    # concurrency test turns the lock off to show the race it prevents, as pretix's
+    # skip-locking debug flag does. Same algorithm either way.
+    if not current_app.config.get("SEAT_LOCK_DISABLED_FOR_TESTS"):
+        query = query.with_for_update(key_share=True)
+    row = db.session.execute(query).one()
     return row.capacity, row.seats_confirmed
 
 
@@ -233,59 +225,3 @@ def end(registration: Registration, status: str) -> bool | None:
     registration.offered_at = None
     registration.offer_expires_at = None
     return had_seat
-
-
-# --- The unlocked control path of the concurrency test ---------------------------------------
-
-
-@dataclass
-class NaiveVerdict:
-    """What the unlocked control path read before writing (tests only)."""
-
-    free: bool
-    quota_country: str | None
-    event_count: int
-    quota_count: int
-
-
-def naive_check(event: Event, country_code: str | None) -> NaiveVerdict:
-    """Read-count-then-write, without a lock: the race the seat lock exists to prevent."""
-    confirmed = Registration.status == RegistrationStatus.confirmed
-    count = db.session.scalar(
-        select(func.count()).where(Registration.event_id == event.id, confirmed)
-    )
-    event_quotas = {q.country_code: q.seats for q in event.quotas}
-    quota_country = country_code if country_code in event_quotas else None
-    quota_count = 0
-    free = event.capacity is None or count < event.capacity
-    if quota_country:
-        quota_count = db.session.scalar(
-            select(func.count()).where(
-                Registration.event_id == event.id,
-                confirmed,
-                Registration.seat_country_code == quota_country,
-            )
-        )
-        free = free and quota_count < event_quotas[quota_country]
-    return NaiveVerdict(free, quota_country, count, quota_count)
-
-
-def naive_write(event_id: int, verdict: NaiveVerdict) -> None:
-    db.session.execute(
-        update(Event).where(Event.id == event_id).values(seats_confirmed=verdict.event_count + 1)
-    )
-    if verdict.quota_country:
-        db.session.execute(
-            update(EventQuota)
-            .where(
-                EventQuota.event_id == event_id,
-                EventQuota.country_code == verdict.quota_country,
-            )
-            .values(seats_confirmed=verdict.quota_count + 1)
-        )
-
-
-def seat_or_waitlist_naive(registration: Registration, verdict: NaiveVerdict) -> str:
-    if verdict.free:
-        naive_write(registration.event_id, verdict)
-    return apply_seat(registration, verdict.free, verdict.quota_country)

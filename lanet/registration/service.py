@@ -100,9 +100,6 @@ def _register(
     if applicant.role not in RegistrationRole.__members__:
         raise RegistrationError(str(_l("Choose a role from the list.")), "role")
     invitation = invitation_for_event(event, invitation_token)
-    locked = seats.seat_lock_enabled()
-    # The control path for the concurrency test reads the count first, as naive code would.
-    verdict = None if locked else seats.naive_check(event, applicant.country_code)
     try:
         person, returning = people.person_for(
             email=applicant.email,
@@ -145,11 +142,8 @@ def _register(
         registration.event = event
         if event.requires_approval:
             _record_and_send(registration, "registration_pending", returning, actor)
-        elif locked:
-            _register_seat(registration, returning, actor)
         else:
-            template = seats.seat_or_waitlist_naive(registration, verdict)
-            _record_and_send(registration, template, returning, actor)
+            _register_seat(registration, returning, actor)
         db.session.commit()
     except IntegrityError as error:
         # A simultaneous request for the same person and event won the unique constraint.
