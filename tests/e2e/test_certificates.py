@@ -17,10 +17,10 @@ from sqlalchemy import select
 from lanet.certificates.models import Certificate
 from lanet.extensions import db as _db
 from lanet.network.models import Person
-from lanet.testing.processes import start_worker
 from tests.fixtures.accounts import TEST_PASSWORD
 from tests.fixtures.attendance import register
 from tests.fixtures.certificates import attend, days_from
+from tests.processes import start_worker
 
 PHONE = {"width": 390, "height": 844}
 
