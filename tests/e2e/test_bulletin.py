@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import func, select
 
 from lanet.bulletin.models import Bulletin, BulletinDelivery, BulletinSend, Contact
-from lanet.testing.processes import start_worker
 from tests.fixtures.accounts import TEST_PASSWORD
 from tests.fixtures.bulletin import add_contacts, everyone_list
 from tests.fixtures.mail import sink_env
+from tests.processes import start_worker
 
 pytestmark = [pytest.mark.slow, pytest.mark.services]
 
