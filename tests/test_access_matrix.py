@@ -232,6 +232,8 @@ MATRIX: tuple[Row, ...] = (
     _staff_row("api_bulletin.edit_text", "PUT", bulletin_id="bulletin_id", language="es"),
     _staff_row("api_bulletin.send_bulletin", "POST", bulletin_id="bulletin_id"),
     _staff_row("api_bulletin.send_progress", send_id="send_id"),
+    _staff_row("api_bulletin.test_send", "POST", bulletin_id="bulletin_id"),
+    _staff_row("api_bulletin.import_contacts", "POST"),
     _staff_row("api_bulletin.list_contacts"),
     _staff_row("api_bulletin.add_contact", "POST"),
     _staff_row("api_bulletin.list_lists"),

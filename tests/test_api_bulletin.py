@@ -161,3 +161,37 @@ def test_staff_operations_need_a_staff_token(db, client, bearer, make_user):
     assert client.post(f"{API}/bulletins", json={}).status_code == 401
     organizer = bearer(make_user("focal_point", country="AR"))
     assert client.get(f"{API}/contacts", headers=organizer).status_code == 403
+
+
+def test_a_csv_import_and_a_test_send_through_the_api(db, client, bearer, make_user, mail_to_sink):
+    from lanet.mail import service as mail
+    from tests.fixtures.accounts import ensure_country
+
+    ensure_country("CL")
+    db.session.commit()
+    staff = make_user("staff", email="secretaria@lanet.example")
+    headers = bearer(staff)
+    bad = client.post(
+        f"{API}/contacts/import",
+        json={"csv": "email,kind\nok@example.org,authority\nbad,authority\nx@example.org,boss\n"},
+        headers=headers,
+    )
+    assert bad.status_code == 422
+    reasons = [p["reason"] for p in bad.get_json()["invalid_params"]]
+    assert reasons[0].startswith("row 3:") and reasons[1].startswith("row 4:")
+    assert db.session.scalar(select(func.count()).select_from(Contact)) == 0
+    good = client.post(
+        f"{API}/contacts/import",
+        json={"csv": "email;country;language;kind\nministro@minrel.gob.cl;CL;es;authority\n"},
+        headers=headers,
+    )
+    assert good.status_code == 200 and good.get_json()["created"] == 1
+
+    bulletin = ready_bulletin(staff.id)
+    sent = client.post(
+        f"{API}/bulletins/{bulletin.id}/test-sends", json={"language": "en"}, headers=headers
+    )
+    assert sent.status_code == 202 and sent.get_json()["to"] == "secretaria@lanet.example"
+    mail.deliver_due()
+    [message] = mail_to_sink.wait_for(1)
+    assert str(message["Subject"]) == "Test bulletin"

@@ -92,6 +92,33 @@ class SendRequestSchema(InputSchema):
     list_id = ma.fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
 
 
+class TestSendSchema(InputSchema):
+    language = ma.fields.String(load_default="es", validate=validate.OneOf(LANGUAGES))
+
+
+class TestSentSchema(ma.Schema):
+    to = ma.fields.String(required=True)
+    language = ma.fields.String(required=True)
+
+
+class ImportSchema(InputSchema):
+    csv = ma.fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=contacts.IMPORT_MAX_BYTES),
+        metadata={
+            "description": "The file's text: a header row naming the columns "
+            + ", ".join(contacts.IMPORT_COLUMNS + contacts.IMPORT_OPTIONAL)
+            + f" (email required); at most {contacts.IMPORT_MAX_ROWS} rows"
+        },
+    )
+
+
+class ImportResultSchema(ma.Schema):
+    created = ma.fields.Integer(required=True)
+    updated = ma.fields.Integer(required=True)
+    kept_unsubscribed = ma.fields.Integer(required=True)
+
+
 class ProgressSchema(ma.Schema):
     send_id = ma.fields.Integer(required=True)
     status = ma.fields.String(required=True, metadata={"description": "expanding or queued"})
@@ -263,6 +290,24 @@ def send_bulletin(data: dict, bulletin_id: int):
     return service.progress(send.id).as_dict(), 201 if started else 200
 
 
+@blp.post("/bulletins/<int:bulletin_id>/test-sends", parameters=[BULLETIN_ID])
+@permission(Action.manage_bulletin)
+@blp.doc(security=BEARER)
+@blp.arguments(TestSendSchema)
+@blp.response(202, TestSentSchema)
+@blp.alt_response(403, response="FORBIDDEN")
+@blp.alt_response(404, response="NOT_FOUND")
+@blp.alt_response(409, response="CONFLICT")
+def test_send(data: dict, bulletin_id: int):
+    """A copy to the token's own address, as a recipient would get it (queued now)."""
+    user = require_user()
+    try:
+        service.test_send(bulletin_id, user, data["language"])
+    except service.BulletinError as error:
+        raise _problem(error) from error
+    return {"to": user.email, "language": data["language"]}
+
+
 @blp.get("/bulletin-sends/<int:send_id>", parameters=[SEND_ID])
 @permission(Action.manage_bulletin)
 @blp.doc(security=BEARER)
@@ -311,6 +356,32 @@ def add_contact(data: dict):
     except contacts.ContactError as error:
         db.session.rollback()
         raise _problem(error) from error
+
+
+@blp.post("/contacts/import")
+@permission(Action.manage_bulletin)
+@idempotent
+@blp.doc(security=BEARER)
+@blp.arguments(ImportSchema)
+@blp.response(200, ImportResultSchema)
+@blp.alt_response(403, response="FORBIDDEN")
+def import_contacts(data: dict):
+    """A CSV import, all or nothing: any bad row writes nothing, and every bad row is named
+    (`invalid_params`, one entry per problem, `name` "csv", the row in `reason`)."""
+    try:
+        parsed = contacts.parse_csv(data["csv"])
+        result = contacts.import_contacts(parsed, require_user().id)
+    except contacts.ImportRejected as error:
+        db.session.rollback()
+        raise ApiProblem(
+            422,
+            error.message,
+            invalid_params=[
+                {"name": "csv", "in": "json", "reason": f"row {row}: {message}"}
+                for row, message in error.errors
+            ],
+        ) from error
+    return result
 
 
 @blp.get("/distribution-lists")
