@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from dataclasses import dataclass
 
 from flask import current_app
@@ -88,83 +89,127 @@ class _Subject:
     titles: dict[str, str]  # language -> the event's title or the cycle's name
 
 
-def _private_link(person_id: int, event_ids: tuple[int, ...]) -> str | None:
-    token = db.session.scalar(
-        select(Registration.manage_token)
-        .where(Registration.person_id == person_id, Registration.event_id.in_(event_ids))
-        .order_by(Registration.id.desc())
-        .limit(1)
-    )
-    return f"{current_app.config['BASE_URL']}/r/{token}" if token else None
+@dataclass(frozen=True)
+class _Holder:
+    """A person as the run needs them, read for the whole run in one query."""
+
+    id: int
+    name: str
+    email: str | None
+    language: str
+    link: str | None
+
+
+def _holders(person_ids: list[int], event_ids: tuple[int, ...]) -> dict[int, _Holder]:
+    base = current_app.config["BASE_URL"]
+    tokens: dict[int, str] = {}
+    for person_id, token in db.session.execute(
+        select(Registration.person_id, Registration.manage_token)
+        .where(Registration.person_id.in_(person_ids), Registration.event_id.in_(event_ids))
+        .order_by(Registration.id)
+    ):
+        tokens[person_id] = token  # the latest registration's link wins
+    holders = {}
+    for person in db.session.execute(
+        select(Person.id, Person.first_name, Person.last_name, Person.email, Person.language,
+               Person.erased_at).where(Person.id.in_(person_ids))
+    ):  # fmt: skip
+        holders[person.id] = _Holder(
+            id=person.id,
+            name=f"{person.first_name} {person.last_name}".strip(),
+            email=person.email if person.erased_at is None else None,
+            language=person.language if person.language in ("es", "pt", "en") else "es",
+            link=f"{base}/r/{tokens[person.id]}" if person.id in tokens else None,
+        )
+    return holders
 
 
 def _issue(
-    template: _Subject, prepared: documents.Prepared, entry, certificate: Certificate | None
-) -> Certificate:
-    """Renders, stores and emails one certificate; the caller commits."""
-    person = db.session.get(Person, entry.person_id)
-    if certificate is None:
+    subject: _Subject,
+    prepared: documents.Prepared,
+    entry,
+    holder: _Holder,
+    existing: Certificate | None,
+) -> None:
+    """Renders the PDF, then writes the certificate, its file and its email; the caller
+    commits. A rendering error raises before anything is written."""
+    code = existing.code if existing is not None else new_code()
+    language = existing.language if existing is not None else holder.language
+    name = existing.holder_name if existing is not None else holder.name
+    shown = documents.Holder(name=name, role=entry.role, days=entry.days_attended)
+    pdf = render_pdf(prepared.document(shown, language, code))
+    now = utcnow()
+    if existing is None:
+        # A new code: its file key is new too, so no lookup before the insert.
+        key = file_key(code)
+        db.session.add(
+            StoredFile(
+                key=key, content_type=PDF, content=pdf, etag=hashlib.sha256(pdf).hexdigest()[:40]
+            )
+        )
         certificate = Certificate(
-            template_id=template.id,
-            person_id=person.id,
-            code=new_code(),
-            language=person.language if person.language in ("es", "pt", "en") else "es",
-            holder_name=person.full_name,
+            template_id=subject.id,
+            person_id=holder.id,
+            code=code,
+            language=language,
+            holder_name=name,
             role=entry.role,
             days_attended=entry.days_attended,
-            status=CertificateStatus.failed,
-        )
-        with db.session.begin_nested():
-            db.session.add(certificate)
-    holder = documents.Holder(
-        name=certificate.holder_name, role=certificate.role, days=certificate.days_attended
-    )
-    pdf = render_pdf(prepared.document(holder, certificate.language, certificate.code))
-    certificate.file_key = store_pdf(certificate.code, pdf)
-    certificate.status = CertificateStatus.issued
-    certificate.error = None
-    certificate.issued_at = utcnow()
-    if person.email and person.erased_at is None:
-        queue_message(
-            to=person.email,
-            name=person.full_name,
-            template="certificate_issued",
-            language=certificate.language,
-            context={
-                "subject_title": template.titles[certificate.language],
-                "verify_url": documents.verify_url(certificate.code),
-                "code": certificate.code,
-                "manage_url": _private_link(person.id, template.event_ids),
-            },
-            event_id=template.event_id,
-            attachments=[Attachment(filename(certificate), PDF, pdf)],
-        )
-        certificate.emailed_at = utcnow()
-    return certificate
-
-
-def _record_failure(template_id: int, person_id: int, entry, error: Exception) -> None:
-    """Keeps the failure, with its reason, on the person's certificate row."""
-    db.session.rollback()
-    certificate = db.session.scalar(
-        select(Certificate).where(
-            Certificate.template_id == template_id, Certificate.person_id == person_id
-        )
-    )
-    if certificate is None:
-        person = db.session.get(Person, person_id)
-        certificate = Certificate(
-            template_id=template_id,
-            person_id=person_id,
-            code=new_code(),
-            language=person.language if person.language in ("es", "pt", "en") else "es",
-            holder_name=person.full_name,
-            role=entry.role,
-            days_attended=entry.days_attended,
+            status=CertificateStatus.issued,
+            file_key=key,
+            issued_at=now,
         )
         db.session.add(certificate)
-    certificate.status = CertificateStatus.failed
-    certificate.error = f"{type(error).__name__}: {error}"[:2000]
+    else:
+        certificate = existing
+        certificate.file_key = store_pdf(code, pdf)
+        certificate.status = CertificateStatus.issued
+        certificate.error = None
+        certificate.issued_at = now
+    if holder.email:
+        queue_message(
+            to=holder.email,
+            name=name,
+            template="certificate_issued",
+            language=language,
+            context={
+                "subject_title": subject.titles[language],
+                "verify_url": documents.verify_url(code),
+                "code": code,
+                "manage_url": holder.link,
+            },
+            event_id=subject.event_id,
+            attachments=[Attachment(f"certificate-{code}.pdf", PDF, pdf)],
+        )
+        certificate.emailed_at = now
+
+
+def _record_failure(
+    subject: _Subject, entry, holder: _Holder, existing: Certificate | None, error: Exception
+) -> None:
+    """Keeps the failure, with its reason, on the person's certificate row."""
+    db.session.rollback()
+    reason = f"{type(error).__name__}: {error}"[:2000]
+    if existing is not None:
+        db.session.execute(
+            update(Certificate)
+            .where(Certificate.id == existing.id)
+            .values(status=CertificateStatus.failed, error=reason)
+        )
+    else:
+        db.session.add(
+            Certificate(
+                template_id=subject.id,
+                person_id=holder.id,
+                code=new_code(),
+                language=holder.language,
+                holder_name=holder.name,
+                role=entry.role,
+                days_attended=entry.days_attended,
+                status=CertificateStatus.failed,
+                error=reason,
+            )
+        )
     try:
         db.session.commit()
     except IntegrityError:
@@ -199,31 +244,46 @@ def run(run_id: int) -> CertificateRun | None:
         run_id, status=RunStatus.running, total=len(eligible), done=0, failed=0, started_at=utcnow()
     )
     db.session.commit()
-    existing = {
-        c.person_id: c
-        for c in db.session.scalars(
-            select(Certificate).where(Certificate.template_id == template.id)
-        )
-    }
+    # Plain rows, not objects: objects would expire at every commit and reload one by one.
+    existing = dict(
+        db.session.execute(
+            select(Certificate.person_id, Certificate.status).where(
+                Certificate.template_id == template.id
+            )
+        ).all()
+    )
+    holders = _holders([entry.person_id for entry in eligible], subject.event_ids)
     done = failed = 0
+    shown_at = time.monotonic()
     for entry in eligible:
-        certificate = existing.get(entry.person_id)
-        if certificate is not None and certificate.status != CertificateStatus.failed:
+        status = existing.get(entry.person_id)
+        if status is not None and status != CertificateStatus.failed:
             done += 1  # issued (or withdrawn by staff): never a second one
-        else:
-            try:
-                _issue(subject, prepared, entry, certificate)
-                done += 1
-            except IntegrityError:
-                # Another worker issued this one meanwhile: it exists, once.
-                db.session.rollback()
-                done += 1
-            except Exception as error:  # one bad PDF fails alone, with its reason
-                current_app.logger.exception("certificate for person %s failed", entry.person_id)
-                _record_failure(subject.id, entry.person_id, entry, error)
-                failed += 1
-        _progress(run_id, done=done, failed=failed)
-        db.session.commit()
+            continue
+        holder = holders[entry.person_id]
+        certificate = None
+        if status is not None:  # a failed one, tried again with its code
+            certificate = db.session.scalar(
+                select(Certificate).where(
+                    Certificate.template_id == subject.id, Certificate.person_id == holder.id
+                )
+            )
+        try:
+            _issue(subject, prepared, entry, holder, certificate)
+            # Progress rides in the certificate's own commit, about once a second.
+            if time.monotonic() - shown_at > 1:
+                _progress(run_id, done=done + 1, failed=failed)
+                shown_at = time.monotonic()
+            db.session.commit()
+            done += 1
+        except IntegrityError:
+            # Another worker issued this one meanwhile: it exists, once.
+            db.session.rollback()
+            done += 1
+        except Exception as error:  # one bad PDF fails alone, with its reason
+            current_app.logger.exception("certificate for person %s failed", entry.person_id)
+            _record_failure(subject, entry, holder, certificate, error)
+            failed += 1
     _progress(run_id, status=RunStatus.finished, finished_at=utcnow(), done=done, failed=failed)
     db.session.commit()
     return db.session.get(CertificateRun, run_id)
