@@ -76,14 +76,6 @@ def _markup(text: str) -> str:
     return "<br/>".join(escape(line) for line in text.splitlines() or [""])
 
 
-def _draw_paragraph(pdf: canvas.Canvas, markup: str, style: ParagraphStyle, top: float) -> float:
-    width = PAGE[0] - 4 * MARGIN
-    paragraph = Paragraph(markup, style)
-    _, height = paragraph.wrap(width, PAGE[1])
-    paragraph.drawOn(pdf, 2 * MARGIN, top - height)
-    return top - height
-
-
 def _draw_logos(pdf: canvas.Canvas, logos: tuple[bytes, ...], top: float) -> float:
     if not logos:
         return top
@@ -169,9 +161,24 @@ def render_pdf(document: Document) -> bytes:
     pdf.setLineWidth(0.8)
     pdf.rect(MARGIN / 2 + 6, MARGIN / 2 + 6, width - MARGIN - 12, height - MARGIN - 12)
 
-    top = _draw_logos(pdf, document.logos, height - MARGIN - 8)
-    top = _draw_paragraph(pdf, _markup(document.title), title_style, top - 48)
-    _draw_paragraph(pdf, document.body_markup, body_style, top - 36)
+    top = _draw_logos(pdf, document.logos, height - MARGIN - 8) - 24
+    bottom = MARGIN + 140  # above the signatures and the QR code
+    title = Paragraph(_markup(document.title), title_style)
+    text_width = width - 4 * MARGIN
+    _, title_height = title.wrap(text_width, height)
+    gap = 28.0
+    # A long text gets a smaller type until title and text fit between logos and signatures.
+    for size in (15, 14, 13, 12, 11, 10, 9, 8):
+        style = body_style.clone("fitted", fontSize=size, leading=size * 1.45)
+        body = Paragraph(document.body_markup, style)
+        _, body_height = body.wrap(text_width, height)
+        if title_height + gap + body_height <= top - bottom:
+            break
+    block = title_height + gap + body_height
+    # The title and text sit in the middle of the free space, a little above its centre.
+    start = top - max(0.0, (top - bottom - block) * 0.4)
+    title.drawOn(pdf, 2 * MARGIN, start - title_height)
+    body.drawOn(pdf, 2 * MARGIN, start - title_height - gap - body_height)
 
     qr_size = 84.0
     qr_x, qr_y = width - MARGIN - 14 - qr_size, MARGIN + 24
