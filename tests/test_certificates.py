@@ -480,3 +480,36 @@ def test_the_management_page_shows_the_list_and_the_progress(
     assert added.status_code == 302
     preview = client.get(f"/manage/certificates/{template.id}/preview/pt.pdf")
     assert preview.mimetype == "application/pdf" and "João" in _pdf_text(preview.data)
+
+
+def test_pages_for_staff_withdraw_cycles_and_the_verify_form(certificate_world, client, make_user):
+    from tests.fixtures.accounts import log_in
+
+    w = certificate_world
+    template = event_template(w.e1)
+    produce(template.id)
+    ana = next(c for c in queries.certificates_of_template(template.id) if "Ana" in c.holder_name)
+    organizer = make_user("organizer", event=w.e1)
+    log_in(client, organizer)
+    refused = client.post(f"/manage/certificates/withdraw/{ana.id}", data={"reason": "x"})
+    assert refused.status_code == 403  # withdrawing is the Secretariat's
+    assert client.get(f"/manage/cycles/{w.cycle.id}/certificates").status_code == 403
+    log_in(client, make_user("staff"))
+    empty = client.post(f"/manage/certificates/withdraw/{ana.id}", data={"reason": ""})
+    assert empty.status_code == 302
+    assert templates.db.session.get(Certificate, ana.id).status == "issued"
+    done = client.post(f"/manage/certificates/withdraw/{ana.id}", data={"reason": "duplicate"})
+    assert done.status_code == 302
+    templates.db.session.expire_all()
+    assert templates.db.session.get(Certificate, ana.id).status == "withdrawn"
+    cycle_page = client.get(f"/manage/cycles/{w.cycle.id}/certificates?lang=en")
+    assert cycle_page.status_code == 200
+    assert "Certificado de conclusión" in cycle_page.get_data(as_text=True)
+
+    typed = client.get(f"/verify?code={ana.code[:4]}-{ana.code[4:].lower()}")
+    assert typed.status_code == 302 and typed.headers["Location"].endswith(f"/verify/{ana.code}")
+    for bad in ("a/b", "short", "<script>"):
+        answer = client.get("/verify", query_string={"code": bad, "lang": "en"})
+        assert answer.status_code == 404
+        assert "Not found: no certificate has this code." in answer.get_data(as_text=True)
+    assert client.get("/verify?lang=en").status_code == 200

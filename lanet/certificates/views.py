@@ -430,9 +430,16 @@ def holder_download(token: str, code: str):
 @limiter.limit("60/minute")
 def verify_form():
     form = VerifyForm(request.args)
-    if request.args.get("code") is not None and form.validate():
-        return redirect(url_for(".verify", code=form.code.data.strip()))
-    return render_template("certificates/verify.html", form=form, result=None, not_found=False)
+    if request.args.get("code") is None:
+        return render_template("certificates/verify.html", form=form, result=None, not_found=False)
+    code = production.normalise_code(request.args["code"][:100])
+    if code is None:
+        # Malformed: the same plain answer as an unknown code, never a hint.
+        return (
+            render_template("certificates/verify.html", form=form, result=None, not_found=True),
+            404,
+        )
+    return redirect(url_for(".verify", code=code))
 
 
 @bp.get("/verify/<code>")
