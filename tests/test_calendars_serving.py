@@ -286,14 +286,14 @@ def test_rebuild_is_queued_after_commit_and_never_after_rollback(app, db, agenda
     calendars_queue(app)
     event = agenda_event()
     data = agenda.ItemInput("session", date(2026, 10, 24), time(9), time(10), "X")
-    agenda.add_item(event.id, data)
-    agenda.publish(event.id)
+    # The agenda's own steps commit; a rebuild asked for inside a transaction waits for it.
+    service.rebuild_after_commit(event.id)
     assert calendars_queue(app) == (0, [])  # not before the commit
     db.session.rollback()
     assert calendars_queue(app) == (0, [])
     agenda.add_item(event.id, data)
-    agenda.publish(event.id)
-    db.session.commit()
+    assert calendars_queue(app) == (0, [])  # a draft change rebuilds nothing
+    agenda.publish(event.id)  # commits: the rebuild is queued once
     assert calendars_queue(app) == (1, ["lanet.calendars.rebuild_event"])
 
 

@@ -1,6 +1,8 @@
 """Accounts: signing in, one-time links, invitations, roles and API tokens.
 
 The only code that changes users; views, the CLI and the API call these functions.
+Transactions: every function that changes state commits its own transaction (with its audit
+entries and outbox rows), or raises an `AccountError` having changed nothing.
 """
 
 from __future__ import annotations

@@ -1,17 +1,19 @@
 """Changing agendas: the organizers' draft, CSV import and publishing.
 
-Every function works inside the caller's transaction and leaves the commit to it; a domain
-error means nothing was changed.
+Transactions: each public function commits its change (with the outbox rows and dispatch it
+causes); a domain error rolls back, so nothing was changed. `shift_draft` and
+`snapshot_version` are steps of an event's move and work in its transaction (agenda/hooks.py).
 """
 
 from __future__ import annotations
 
 import csv
+import functools
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
@@ -25,11 +27,30 @@ from lanet.events.models import Event
 from lanet.extensions import db
 from lanet.network.models import Person
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
 ITEM_KINDS = tuple(kind.value for kind in AgendaItemKind)
 MAX_TITLE = 300
 MAX_ROOM = 120
 MAX_IMPORT_ROWS = 2000
 CSV_COLUMNS = ("date", "start", "end", "kind", "title", "room", "speakers", "description")
+
+
+def _committed(change: Callable[P, R]) -> Callable[P, R]:
+    """Commits what `change` did; any error rolls it back (and releases the event's lock)."""
+
+    @functools.wraps(change)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            result = change(*args, **kwargs)
+        except BaseException:
+            db.session.rollback()
+            raise
+        db.session.commit()
+        return result
+
+    return run
 
 
 class AgendaError(Exception):
@@ -77,7 +98,12 @@ class ItemInput:
 # --- the draft -------------------------------------------------------------------------------
 
 
+@_committed
 def add_item(event_id: int, data: ItemInput) -> AgendaItem:
+    return _add_item(event_id, data)
+
+
+def _add_item(event_id: int, data: ItemInput) -> AgendaItem:
     event = _event(event_id)
     starts_at, ends_at = _check(event, data, exclude_id=None)
     item = AgendaItem(event_id=event.id)
@@ -94,6 +120,7 @@ def add_item(event_id: int, data: ItemInput) -> AgendaItem:
     return item
 
 
+@_committed
 def edit_item(item_id: int, data: ItemInput) -> AgendaItem:
     item = _item(item_id)
     event = _event(item.event_id)
@@ -107,6 +134,7 @@ def edit_item(item_id: int, data: ItemInput) -> AgendaItem:
     return item
 
 
+@_committed
 def delete_item(item_id: int) -> None:
     item = _item(item_id)
     audit.record(
@@ -294,6 +322,7 @@ def parse_speakers(text: str) -> list[SpeakerInput]:
 # --- CSV import ----------------------------------------------------------------------------
 
 
+@_committed
 def import_csv(event_id: int, content: bytes | str, *, replace: bool = False) -> list[AgendaItem]:
     """Adds every row of the file to the draft, or none: any bad row refuses the whole file.
 
@@ -321,7 +350,7 @@ def import_csv(event_id: int, content: bytes | str, *, replace: bool = False) ->
             db.session.flush()
         for number, data in parsed:
             try:
-                created.append(add_item(event.id, data))
+                created.append(_add_item(event.id, data))
             except AgendaError as error:
                 errors.append((number, error.message))
     except Exception:
@@ -402,6 +431,7 @@ def _parse_time(text: str, label: Any) -> time:
 # --- publishing ----------------------------------------------------------------------------
 
 
+@_committed
 def publish(event_id: int, *, user_id: int | None = None) -> AgendaVersion:
     """Makes the draft the public agenda: a new version, the change list against the previous
     one and a raised SEQUENCE, announced with `agenda_published` (registrants get an iMIP

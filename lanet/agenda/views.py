@@ -171,15 +171,13 @@ def _item_input(form: AgendaItemForm) -> service.ItemInput:
 
 
 def _save(form: AgendaItemForm, save) -> bool:
-    """Runs the service; a refusal becomes a field error and the transaction is rolled back."""
+    """Runs the service (which commits); a refusal becomes a field error."""
     if not form.validate_on_submit():
         return False
     try:
         save(_item_input(form))
-        db.session.commit()
         return True
     except service.AgendaError as error:
-        db.session.rollback()
         target = getattr(form, error.field, None) if error.field else None
         if target is not None:
             target.errors = [*target.errors, error.message]
@@ -250,7 +248,6 @@ def delete_item(slug: str, item_id: int):
         abort(404)
     if ActionForm().validate_on_submit():
         service.delete_item(item_id)
-        db.session.commit()
         flash(_("Item removed from the draft."), "success")
     return redirect(url_for(".editor", slug=slug))
 
@@ -269,9 +266,7 @@ def import_items(slug: str):
         return _render_editor(event, form, import_form, status=422)
     try:
         created = service.import_csv(event.id, content, replace=bool(import_form.replace.data))
-        db.session.commit()
     except service.AgendaImportError as error:
-        db.session.rollback()
         event = _managed_event(slug)
         return _render_editor(event, form, import_form, import_errors=error.rows, status=422)
     flash(_("%(n)s items imported into the draft.", n=len(created)), "success")
@@ -286,9 +281,7 @@ def publish(slug: str):
         abort(400)
     try:
         version = service.publish(event.id, user_id=current_user.id)
-        db.session.commit()
     except service.AgendaError as error:
-        db.session.rollback()
         flash(error.message, "error")
         return redirect(url_for(".editor", slug=slug))
     flash(_("Version %(n)s of the agenda is published.", n=version.version), "success")

@@ -3,6 +3,9 @@
 Workers rebuild the files when events or agendas change; web processes serve the stored
 bytes with ETag and Last-Modified. A file missing from storage is built on the spot, so a
 new filter combination or a lost worker never leaves a visitor without a calendar.
+
+Transactions: `rebuild_event` and `serve` commit what they store; `rebuild_after_commit`
+joins the caller's transaction (the rebuild is asked for once that commits).
 """
 
 from __future__ import annotations

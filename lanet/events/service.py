@@ -1,7 +1,9 @@
 """Changing an event's dates or cancelling it: every registrant's calendar follows.
 
-Both functions work in the caller's transaction; the caller commits. The outbox rows and the
-calendar rebuild request commit (or vanish) with the change.
+Transactions: services commit, and these two are steps of the lifecycle service that views
+and the API call, which commits (or rolls back) once the whole change is made: the event row
+lock, the agenda's new version, the outbox rows and the calendar rebuild request that the
+subscribers to `event_rescheduled` / `event_cancelled` add all commit, or vanish, together.
 """
 
 from __future__ import annotations

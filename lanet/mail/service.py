@@ -13,6 +13,9 @@ One bad message never holds up the others: whatever goes wrong while building or
 one message marks that message failed (or retried) with its reason, and the batch goes on.
 Attempts have a ceiling (MAIL_MAX_ATTEMPTS): a message whose worker keeps dying with it is
 failed after that many claims and shown on /staff/outbox.
+
+Transactions: `queue_message` joins the caller's transaction (a message commits with the
+change that causes it, or not at all); every other function commits its own.
 """
 
 from __future__ import annotations
