@@ -69,6 +69,7 @@ def _register_blueprints(app: Flask) -> None:
     (lanet/core/signals.py), in one place: this is the app's wiring."""
     # Importing a feature's hooks connects its receivers to the signals it follows.
     import lanet.agenda.hooks
+    import lanet.attendance.hooks
     import lanet.calendars.hooks
     import lanet.registration.hooks  # noqa: F401
     from lanet.accounts import views as accounts

@@ -183,6 +183,18 @@ MATRIX: tuple[Row, ...] = (
     _staff_row("certificates.cycle_page", cycle_id="cycle_id"),
     _staff_row("certificates.cycle_page", "POST", cycle_id="cycle_id"),
     _staff_row("certificates.withdraw", "POST", certificate_id="certificate_id"),
+    # the events workspace: any role sees it (each the events of their role); creating an
+    # event and series are the Secretariat's (organizers only inside a series they organize)
+    Row("events.workspace_list", ANY_USER),
+    _staff_row("events.create"),
+    _staff_row("events.create_series"),
+    _staff_row("events.open_cycle", "POST", code="series_code"),
+    _event_row("events.manage_event"),
+    _event_row("events.edit"),
+    _event_row("events.change_status", "POST"),
+    _event_row("events.move"),
+    _event_row("events.cancel"),
+    _event_row("events.organizers"),
     # a focal point's country
     _country_row("registration.nominations"),
     _country_row("registration.nominate_one", "POST"),
@@ -238,6 +250,20 @@ MATRIX: tuple[Row, ...] = (
     _staff_row("api_bulletin.add_contact", "POST"),
     _staff_row("api_bulletin.list_lists"),
     _staff_row("api_bulletin.create_list", "POST"),
+    # event management through the API
+    _staff_row("api_manage_events.create_event", "POST"),
+    _event_row("api_manage_events.update_event", "PATCH"),
+    _event_row("api_manage_events.set_seats", "PUT"),
+    _event_row("api_manage_events.move_event", "POST"),
+    _event_row("api_manage_events.cancel_event", "POST"),
+    _event_row("api_manage_events.change_status", "POST"),
+    _event_row("api_manage_events.list_organizers"),
+    _event_row("api_manage_events.add_organizer", "POST"),
+    _event_row("api_manage_events.remove_organizer", "DELETE", user_id="organizer_user_id"),
+    Row("api_manage_events.list_series", PUBLIC),
+    Row("api_manage_events.get_series", PUBLIC, args={"code": "series_code"}),
+    _staff_row("api_manage_events.create_series", "POST"),
+    _staff_row("api_manage_events.open_cycle", "POST", code="series_code"),
 )
 # API pages that are documentation, not data.
 API_DOCUMENTS = {"api.docs", "api.swagger_asset", "api-docs.openapi_json"}
@@ -316,6 +342,8 @@ def _build_world() -> dict[str, Any]:
         "user_id": target.id,
         "role_id": target.roles[0].id,
         "year": 2015,
+        "series_code": "matrix-series",
+        "organizer_user_id": users[ORG_EVENT].id,
         "participant_email": participant.email,
         **bulletin,
         **certificates,

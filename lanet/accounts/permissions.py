@@ -33,6 +33,9 @@ class Action(enum.StrEnum):
     # certificates: an event's organizers manage its own; withdrawing is the Secretariat's
     manage_certificates = "manage_certificates"
     withdraw_certificates = "withdraw_certificates"
+    # the events workspace: anyone with a role sees the events that role concerns
+    view_workspace = "view_workspace"
+    manage_api_tokens = "manage_api_tokens"
 
 
 # Actions an organizer may take on their own event.
@@ -83,6 +86,8 @@ def can(user: User | None, action: Action | str, obj: Any = None) -> bool:
     action = Action(action)
     if is_staff(user):
         return True
+    if action == Action.view_workspace:
+        return bool(user.roles)
     if action in _ORGANIZER_EVENT_ACTIONS:
         event_id = _event_id(obj)
         return event_id is not None and event_id in organized_event_ids(user)

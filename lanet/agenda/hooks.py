@@ -16,3 +16,11 @@ def _follow_the_event(event: Event, **changes: Any) -> None:
     service.shift_draft(event, changes["days"], timezone=changes.get("previous_timezone"))
     if event.agenda_version:
         service.snapshot_version(event, user_id=changes.get("user_id"))
+
+
+@signals.event_copied.connect
+def _copy_agenda_skeleton(event_id: int, *, source_id: int, day_shift: int, **_: object) -> None:
+    """A copied event starts with the earlier event's draft skeleton, moved to its dates."""
+    from lanet.agenda.copying import copy_skeleton
+
+    copy_skeleton(source_id, event_id, day_shift)

@@ -84,6 +84,18 @@ class EventSchema(ma.Schema):
 class EventDetailSchema(EventSchema):
     country = ma.fields.Nested(CountrySchema, allow_none=True)
     audience = ma.fields.String(allow_none=True)
+    description_translations = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String())
+    audience_translations = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String())
+    attendance_mode = ma.fields.String(
+        required=True, metadata={"description": "in_person, online or hybrid"}
+    )
+    is_public = ma.fields.Boolean(required=True)
+    cancellation_reason = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.String(),
+        allow_none=True,
+        metadata={"description": "Why it was cancelled, in es/pt/en"},
+    )
     note = ma.fields.String(allow_none=True)
     quotas = ma.fields.List(ma.fields.Nested(QuotaSchema), required=True)
     partners = ma.fields.List(ma.fields.Nested(PartnerSchema), required=True)

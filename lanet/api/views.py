@@ -21,10 +21,19 @@ _SWAGGER_FILES = {"swagger-ui.css", "swagger-ui-bundle.js", "favicon-32x32.png"}
 
 
 def _resource_blueprints() -> list:
-    from lanet.api import account, attendance, bulletin, certificates, events, registrations
+    from lanet.api import (
+        account,
+        attendance,
+        bulletin,
+        certificates,
+        events,
+        manage_events,
+        registrations,
+    )
 
     return [
         events.blp,
+        manage_events.blp,
         registrations.blp,
         attendance.blp,
         certificates.blp,

@@ -81,6 +81,7 @@ def registration_calendar(
         calendar = _calendar(event.display_title(language), method, language)
         component = _event_component(event, language, stamp, method)
         _add_people(component, registration, method)
+        _add_join_link(component, registration, event, language)
         calendar.add_component(component)
         if method is None:
             for entry in agenda:
@@ -241,6 +242,22 @@ def _agenda_component(
     if event.status == "cancelled":
         component.add("status", "CANCELLED")
     return component
+
+
+def _add_join_link(
+    component: icalendar.Event, registration: Registration, event: Event, language: str
+) -> None:
+    """The online join link, for confirmed participants only (RFC 7986 CONFERENCE)."""
+    if not event.online_url or registration.status != "confirmed" or event.status == "cancelled":
+        return
+    conference = icalendar.vUri(event.online_url)
+    component.add("conference", conference, parameters={"VALUE": "URI", "FEATURE": "VIDEO"})
+    description = str(component.get("description", ""))
+    component["description"] = icalendar.vText(
+        f"{description}\n\n{_('Join online')}: {event.online_url}"
+    )
+    if event.attendance_mode == "online" and "location" not in component:
+        component.add("location", event.online_url)
 
 
 def _location(event: Event, language: str) -> str:

@@ -22,3 +22,48 @@ event_cancelled = _signals.signal("event-cancelled")
 agenda_published = _signals.signal("agenda-published")
 # sender: the Registration; kwargs: action (e.g. "created", "cancelled", "confirmed").
 registration_changed = _signals.signal("registration-changed")
+
+# --- event management (issue 13): senders are event ids or lists of ids --------------
+
+# Sent after the commit that added seats to an event (capacity or a quota raised): the
+# waiting list may take them at once. kwargs: none.
+event_seats_added = _signals.signal("event-seats-added")
+
+# Sent inside the transaction that created an event as a copy of another, so the copy's
+# agenda skeleton commits with it. kwargs: source_id, day_shift (whole days).
+event_copied = _signals.signal("event-copied")
+
+# Sent inside the transaction that cancelled an event, after its registrants were told:
+# no one will take a seat any more, so the waiting list and its offers end. kwargs: none.
+event_registration_ended = _signals.signal("event-registration-ended")
+
+# Asked by the events workspace and the move/cancel pages: each receiver returns
+# {event_id: {name: number}} for the event ids given as the sender (e.g. registration's
+# confirmed, waitlisted, pending and to_notify counts). Reading only.
+event_counts = _signals.signal("event-counts")
+
+
+def collect_counts(event_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Every receiver's numbers for these events, merged per event."""
+    merged: dict[int, dict[str, int]] = {event_id: {} for event_id in event_ids}
+    if not event_ids:
+        return merged
+    for _receiver, result in event_counts.send(list(event_ids)):
+        for event_id, numbers in (result or {}).items():
+            merged.setdefault(event_id, {}).update(numbers)
+    return merged
+
+
+# Asked by the public series page (for staff): each receiver returns {cycle_id: [names of the
+# people who attended every part of that cycle]} for the cycle ids given as the sender.
+cycle_completions = _signals.signal("cycle-completions")
+
+
+def collect_completions(cycle_ids: list[int]) -> dict[int, list[str]]:
+    merged: dict[int, list[str]] = {cycle_id: [] for cycle_id in cycle_ids}
+    if not cycle_ids:
+        return merged
+    for _receiver, result in cycle_completions.send(list(cycle_ids)):
+        for cycle_id, names in (result or {}).items():
+            merged.setdefault(cycle_id, []).extend(names)
+    return merged

@@ -52,6 +52,12 @@ class DatePrecision(enum.StrEnum):
     year = "year"
 
 
+class AttendanceMode(enum.StrEnum):
+    in_person = "in_person"
+    online = "online"
+    hybrid = "hybrid"
+
+
 class PartnerRole(enum.StrEnum):
     organizer = "organizer"
     collaborator = "collaborator"
@@ -93,6 +99,7 @@ class Event(db.Model):
         enum_check("kind", EventKind, "kind"),
         enum_check("status", EventStatus, "status"),
         enum_check("date_precision", DatePrecision, "date_precision"),
+        enum_check("attendance_mode", AttendanceMode, "attendance_mode"),
         CheckConstraint("end_date >= start_date", name="dates_in_order"),
         CheckConstraint(
             "starts_at IS NULL OR ends_at IS NULL OR ends_at >= starts_at", name="times_in_order"
@@ -123,6 +130,14 @@ class Event(db.Model):
     title_translations: Mapped[dict] = mapped_column(JSON, default=dict)
     description: Mapped[str | None] = mapped_column(Text)
     audience: Mapped[str | None] = mapped_column(Text)
+    # Description and audience in es/pt/en where given; the plain columns are the fallback.
+    description_translations: Mapped[dict] = mapped_column(JSON, default=dict)
+    audience_translations: Mapped[dict] = mapped_column(JSON, default=dict)
+    attendance_mode: Mapped[str] = mapped_column(String(16), default=AttendanceMode.in_person)
+    # The join link of an online or hybrid event: shown only to confirmed participants.
+    online_url: Mapped[str | None] = mapped_column(String(500))
+    # Why the event was cancelled, in es/pt/en (what registrants and the public read).
+    cancellation_reason: Mapped[dict | None] = mapped_column(JSON)
     venue: Mapped[str | None] = mapped_column(String(300))
     city: Mapped[str | None] = mapped_column(String(120))
     country_code: Mapped[str | None] = mapped_column(ForeignKey("countries.code"), index=True)
@@ -163,6 +178,16 @@ class Event(db.Model):
 
     def display_title(self, language: str) -> str:
         return (self.title_translations or {}).get(language) or self.title
+
+    def display_description(self, language: str) -> str | None:
+        return (self.description_translations or {}).get(language) or self.description
+
+    def display_audience(self, language: str) -> str | None:
+        return (self.audience_translations or {}).get(language) or self.audience
+
+    def display_cancellation_reason(self, language: str) -> str | None:
+        reasons = self.cancellation_reason or {}
+        return reasons.get(language) or reasons.get("en") or next(iter(reasons.values()), None)
 
     @property
     def language_list(self) -> list[str]:

@@ -66,7 +66,7 @@ def move_event(
     event.sequence = (event.sequence or 0) + 1
     db.session.flush()
     signals.event_rescheduled.send(
-        event, days=days, previous_timezone=previous_timezone, user_id=user_id
+        event, days=days, previous_timezone=previous_timezone, user_id=user_id, before=before
     )
     audit.record(
         "event.moved",

@@ -46,3 +46,6 @@ def event_page(slug: str):
     if event is None:
         abort(404)
     return render_template("events/detail.html", event=event, language=current_language())
+
+
+from lanet.events import manage  # noqa: E402,F401  (the workspace's routes on this blueprint)

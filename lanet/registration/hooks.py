@@ -19,14 +19,20 @@ def _event_moved(event: Event, **_changes: Any) -> None:
             "start_date": event.start_date.isoformat(),
             "end_date": event.end_date.isoformat(),
             "changes": [],
+            "before": _changes.get("before"),
         },
+        include_waitlisted=True,
     )
 
 
 @signals.event_cancelled.connect
 def _event_cancelled(event: Event, **changes: Any) -> None:
     updates.notify_registrants(
-        event, "event_cancelled", {"reason": changes.get("reason")}, method="CANCEL"
+        event,
+        "event_cancelled",
+        {"reason": changes.get("reason")},
+        method="CANCEL",
+        include_waitlisted=True,
     )
 
 
@@ -36,3 +42,28 @@ def _agenda_published(event: Event, **changes: Any) -> None:
     updates.notify_registrants(
         event, "agenda_update", {"version": version.version, "changes": version.changes}
     )
+
+
+# --- event management (issue 13) -------------------------------------------------------------
+
+
+@signals.event_seats_added.connect
+def _offer_added_seats(event_id: int, **_: object) -> None:
+    """Seats added to an event go to its waiting list at once (after the edit committed)."""
+    from lanet.registration.waitlist import promote_waiting_list
+
+    promote_waiting_list(event_id)
+
+
+@signals.event_registration_ended.connect
+def _end_waiting_list(event_id: int, **_: object) -> None:
+    from lanet.registration.closing import end_waiting_list
+
+    end_waiting_list(event_id)
+
+
+@signals.event_counts.connect
+def _registration_counts(event_ids: list[int], **_: object) -> dict[int, dict[str, int]]:
+    from lanet.registration.closing import counts
+
+    return counts(event_ids)
