@@ -15,6 +15,7 @@ import yaml
 from lanet.core import health
 from lanet.core import logging as structured
 from tests.processes import start_worker
+from workers import healthcheck
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -446,13 +447,13 @@ def test_the_runner_writes_the_table_and_marks_failed_scripts(runner, tmp_path):
 def test_the_beat_health_command_exits_1_without_a_fresh_heartbeat(app, db, monkeypatch, capsys):
     monkeypatch.setenv("DATABASE_URL", app.config["SQLALCHEMY_DATABASE_URI"])
     try:
-        assert health.main(["--max-heartbeat-age", "180"]) == 1
+        assert healthcheck.main(["--max-heartbeat-age", "180"]) == 1
         assert "missing" in capsys.readouterr().out
         health.record_worker_heartbeat()
-        assert health.main(["--max-heartbeat-age", "180"]) == 0
-        assert health.main(["--max-heartbeat-age", "-1"]) == 1
+        assert healthcheck.main(["--max-heartbeat-age", "180"]) == 0
+        assert healthcheck.main(["--max-heartbeat-age", "-1"]) == 1
         monkeypatch.setenv("DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
-        assert health.main([]) == 1
+        assert healthcheck.main([]) == 1
         assert "cannot read the worker heartbeat" in capsys.readouterr().out
     finally:
         app.extensions["celery"].set_default()

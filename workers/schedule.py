@@ -15,7 +15,7 @@ def collect() -> dict[str, dict]:
 
     schedule = dict(_BASE)
     for module in pkgutil.iter_modules(workers.__path__):
-        if module.name in {"celery_app", "schedule", "tasks"}:
+        if module.name in {"celery_app", "healthcheck", "schedule", "tasks"}:
             continue
         feature = importlib.import_module(f"workers.{module.name}")
         schedule.update(getattr(feature, "SCHEDULE", {}))

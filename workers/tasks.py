@@ -13,7 +13,7 @@ from celery import shared_task
 import workers
 from lanet.core import health
 
-_NOT_TASK_MODULES = {"celery_app", "schedule", "tasks"}
+_NOT_TASK_MODULES = {"celery_app", "healthcheck", "schedule", "tasks"}
 
 
 @shared_task(name="lanet.worker_heartbeat")
