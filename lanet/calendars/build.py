@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
@@ -23,7 +23,17 @@ from lanet.agenda.queries import AgendaEntry
 
 if TYPE_CHECKING:
     from lanet.events.models import Event
-    from lanet.registration.models import Registration
+    from lanet.network.models import Person
+
+
+class Registration(Protocol):
+    """What a participant's calendar needs of a registration (registration sits above
+    calendars and passes its own rows in)."""
+
+    event: Event
+    person: Person | None
+    status: str
+
 
 PRODID = "-//Latin American Network for Genocide and Mass Atrocity Prevention//LANET//EN"
 METHODS = ("REQUEST", "CANCEL", "PUBLISH")
