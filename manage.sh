@@ -43,6 +43,8 @@ test_suite() {
   setup "test"
   export PATH="$PWD/$VENV/bin:$PATH"
   ruff check . && ruff format --check .
+  # Imports point down the layers only (pyproject.toml, docs/architecture.md).
+  lint-imports
   if python -m tests.services; then
     echo "== test suite on PostgreSQL and Redis"
     LANET_TEST_DB=postgres pytest "$@"
