@@ -513,3 +513,38 @@ def test_pages_for_staff_withdraw_cycles_and_the_verify_form(certificate_world, 
         assert answer.status_code == 404
         assert "Not found: no certificate has this code." in answer.get_data(as_text=True)
     assert client.get("/verify?lang=en").status_code == 200
+
+
+def test_the_email_carries_the_pdf_in_the_holders_language(certificate_world, app):
+    from lanet.mail import compose
+
+    w = certificate_world
+    w.people["ana"].language = "pt"
+    templates.db.session.commit()
+    template = event_template(w.e1)
+    produce(template.id)
+    message = templates.db.session.scalar(
+        select(OutboxMessage).where(OutboxMessage.recipient_email == "ana@example.org")
+    )
+    built = compose.build(message, "LANET <no-reply@lanet.local>")
+    assert built["Subject"].startswith("O seu certificado: ")
+    assert built["Content-Language"] == "pt"
+    text = built.get_body(preferencelist=("plain",)).get_content()
+    assert "/verify/" in text and "/r/" in text
+    (attachment,) = list(built.iter_attachments())
+    assert attachment.get_content_type() == "application/pdf"
+    pdf = attachment.get_payload(decode=True)
+    assert "Certificado de participação" in _pdf_text(pdf) and "Ana Pérez" in _pdf_text(pdf)
+
+
+def test_staff_find_the_cycle_certificates_from_a_part(certificate_world, client, make_user):
+    from tests.fixtures.accounts import log_in
+
+    w = certificate_world
+    log_in(client, make_user("staff"))
+    page = client.get(f"/events/{w.e1.slug}?lang=en").get_data(as_text=True)
+    assert f"/manage/cycles/{w.cycle.id}/certificates" in page
+    log_in(client, make_user("organizer", event=w.e1))
+    page = client.get(f"/events/{w.e1.slug}?lang=en").get_data(as_text=True)
+    assert f"/manage/events/{w.e1.slug}/certificates" in page
+    assert f"/manage/cycles/{w.cycle.id}/certificates" not in page

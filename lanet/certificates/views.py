@@ -49,9 +49,13 @@ def _helpers() -> dict:
     def may_manage_certificates(event) -> bool:
         return service.may_manage(current_user, event.id)
 
+    def may_manage_cycle_certificates() -> bool:
+        return service.may_manage(current_user, None)
+
     return {
         "certificates_for_registration": certificates_for_registration,
         "may_manage_certificates": may_manage_certificates,
+        "may_manage_cycle_certificates": may_manage_cycle_certificates,
     }
 
 
