@@ -1,5 +1,10 @@
 """Changing certificates' state: organizers' decisions, production requests, withdrawal,
-and the answers of verification and download. Views, API and tasks all call these."""
+and the answers of verification and download. Views, API and tasks all call these.
+
+Transactions: each public function that changes something commits it (with its audit entry
+and the task it sends after the commit); a CertificateError is raised before anything is
+written, so a refusal changes nothing.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""Defining certificates: a template's texts and rules, its logos and signatures."""
+"""Defining certificates: a template's texts and rules, its logos and signatures.
+
+Transactions: each public function commits its change with its audit entry; every check runs
+first, so a CertificateError (naming the field) means nothing was written.
+"""
 
 from __future__ import annotations
 
