@@ -548,3 +548,31 @@ def test_staff_find_the_cycle_certificates_from_a_part(certificate_world, client
     page = client.get(f"/events/{w.e1.slug}?lang=en").get_data(as_text=True)
     assert f"/manage/events/{w.e1.slug}/certificates" in page
     assert f"/manage/cycles/{w.cycle.id}/certificates" not in page
+
+
+def test_marking_an_event_held_queues_its_certificates_and_its_cycles(
+    certificate_world, monkeypatch
+):
+    from lanet.certificates.models import CertificateRun
+    from lanet.core import dispatch
+    from lanet.events import lifecycle
+
+    sent = []
+    monkeypatch.setattr(dispatch, "send_task", lambda name, *args, **kw: sent.append((name, args)))
+    w = certificate_world
+    w.e1.status = "closed"
+    w.e2.status = "closed"
+    templates.db.session.commit()
+    event_t = event_template(w.e1)
+    cycle_t = templates.save_template(cycle_id=w.cycle.id, data=templates.defaults("completion"))
+
+    lifecycle.mark_held(w.e1.id)
+    runs = templates.db.session.scalars(select(CertificateRun)).all()
+    assert [r.template_id for r in runs] == [event_t.id]  # part 2 not held: no cycle run yet
+    assert sent == [(service.PRODUCE_TASK, (runs[0].id,))]
+
+    lifecycle.mark_held(w.e2.id)
+    runs = templates.db.session.scalars(select(CertificateRun).order_by(CertificateRun.id)).all()
+    assert [r.template_id for r in runs] == [event_t.id, cycle_t.id]
+    lifecycle.mark_held(w.e2.id)  # already held: nothing more
+    assert len(templates.db.session.scalars(select(CertificateRun)).all()) == 2

@@ -128,27 +128,49 @@ def request_production(template_id: int, *, requested_by_id: int | None = None) 
     template = db.session.get(CertificateTemplate, template_id)
     if template is None:
         raise CertificateError(_("Define the certificate first."), None, 404)
-    latest = queries.latest_run(template_id)
-    if latest is not None and latest.status != RunStatus.finished:
-        return latest
     if not _subject_held(template):
         raise CertificateError(
             _("Certificates are produced once the event is held."), "status", 409
         )
-    run = CertificateRun(template_id=template_id, requested_by_id=requested_by_id)
+    run = queue_run(template, requested_by_id=requested_by_id)
+    db.session.commit()
+    return run
+
+
+def queue_run(
+    template: CertificateTemplate, *, requested_by_id: int | None = None
+) -> CertificateRun:
+    """Adds a run in the caller's transaction (no commit): the task leaves after its commit."""
+    latest = queries.latest_run(template.id)
+    if latest is not None and latest.status != RunStatus.finished:
+        return latest
+    run = CertificateRun(template_id=template.id, requested_by_id=requested_by_id)
     db.session.add(run)
     db.session.flush()
     audit.record(
         "certificates_requested",
         "certificate_template",
-        template_id,
+        template.id,
         event_id=template.event_id,
         user_id=requested_by_id,
     )
     # The task leaves once the run row is committed; a rollback sends nothing.
     dispatch.send_after_commit(PRODUCE_TASK, run.id, queue="reports")
-    db.session.commit()
     return run
+
+
+def templates_owed_by(event: Event) -> list[CertificateTemplate]:
+    """The templates an event's being held completes: its own, and its cycle's once every
+    part is held."""
+    found = []
+    own = queries.template_for_event(event.id)
+    if own is not None:
+        found.append(own)
+    if event.cycle_id is not None:
+        cycle = queries.template_for_cycle(event.cycle_id)
+        if cycle is not None:
+            found.append(cycle)
+    return [template for template in found if _subject_held(template)]
 
 
 def _subject_held(template: CertificateTemplate) -> bool:

@@ -20,6 +20,8 @@ event_cancelled = _signals.signal("event-cancelled")
 # sender: the Event, with its raised SEQUENCE; kwargs: version (the AgendaVersion just
 # published), user_id.
 agenda_published = _signals.signal("agenda-published")
+# sender: the Event, just marked held, inside that transaction; kwargs: user_id.
+event_held = _signals.signal("event-held")
 # sender: the Registration; kwargs: action (e.g. "created", "cancelled", "confirmed").
 registration_changed = _signals.signal("registration-changed")
 

@@ -113,6 +113,8 @@ def mark_held(event_id: int, *, user_id: int | None = None, now: datetime | None
         if not has_started(event, now):
             raise EventInvalid({"status": _("An event can be marked as held once it has begun.")})
         _set_status(event, EventStatus.held, user_id=user_id, actor=None)
+        # Work that follows a held event (certificates) commits with the status change.
+        signals.event_held.send(event, user_id=user_id)
         db.session.commit()
     except Exception:
         db.session.rollback()
