@@ -11,9 +11,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
-from lanet.accounts.decorators import permission_required
 from lanet.accounts.permissions import Action
 from lanet.agenda import queries, service
 from lanet.agenda.forms import ActionForm, AgendaItemForm, ImportForm
@@ -21,16 +19,12 @@ from lanet.agenda.labels import ITEM_KIND_LABELS
 from lanet.agenda.models import AgendaItem
 from lanet.core.i18n import current_language
 from lanet.core.pagecache import cache_page
+from lanet.events.access import event_for, event_required
 from lanet.events.models import Event
-from lanet.events.queries import event_by_slug
 from lanet.extensions import db
 
 bp = Blueprint("agenda", __name__)
 cache_page("agenda.public_agenda", queries.public_agenda_version)
-
-
-def _managed_event(slug: str, **_kwargs) -> Event | None:
-    return db.session.scalar(select(Event).where(Event.slug == slug))
 
 
 @bp.app_template_filter("format_agenda_day")
@@ -90,9 +84,7 @@ def by_day(
 
 @bp.get("/events/<slug>/agenda")
 def public_agenda(slug: str):
-    event = event_by_slug(slug)
-    if event is None:
-        abort(404)
+    event = event_for(slug)
     version = queries.latest_version(event.id)
     entries = [queries.AgendaEntry.from_json(item) for item in version.items] if version else []
     zone = ZoneInfo(event.timezone)
@@ -120,9 +112,8 @@ def public_agenda(slug: str):
 
 
 @bp.get("/manage/events/<slug>/agenda")
-@permission_required(Action.edit_agenda, obj_from=_managed_event)
-def editor(slug: str):
-    event = _managed_event(slug)
+@event_required(Action.edit_agenda)
+def editor(slug: str, event: Event):
     return _render_editor(event, AgendaItemForm(formdata=None, day=event.start_date), ImportForm())
 
 
@@ -187,9 +178,8 @@ def _save(form: AgendaItemForm, save) -> bool:
 
 
 @bp.post("/manage/events/<slug>/agenda/items")
-@permission_required(Action.edit_agenda, obj_from=_managed_event)
-def add_item(slug: str):
-    event = _managed_event(slug)
+@event_required(Action.edit_agenda)
+def add_item(slug: str, event: Event):
     form = AgendaItemForm()
     event_id = event.id
     if _save(form, lambda data: service.add_item(event_id, data)):
@@ -201,9 +191,8 @@ def add_item(slug: str):
 
 
 @bp.route("/manage/events/<slug>/agenda/items/<int:item_id>", methods=["GET", "POST"])
-@permission_required(Action.edit_agenda, obj_from=_managed_event)
-def edit_item(slug: str, item_id: int):
-    event = _managed_event(slug)
+@event_required(Action.edit_agenda)
+def edit_item(slug: str, item_id: int, event: Event):
     item = db.session.get(AgendaItem, item_id)
     if item is None or item.event_id != event.id:
         abort(404)
@@ -240,9 +229,8 @@ def edit_item(slug: str, item_id: int):
 
 
 @bp.post("/manage/events/<slug>/agenda/items/<int:item_id>/delete")
-@permission_required(Action.edit_agenda, obj_from=_managed_event)
-def delete_item(slug: str, item_id: int):
-    event = _managed_event(slug)
+@event_required(Action.edit_agenda)
+def delete_item(slug: str, item_id: int, event: Event):
     item = db.session.get(AgendaItem, item_id)
     if item is None or item.event_id != event.id:
         abort(404)
@@ -253,9 +241,8 @@ def delete_item(slug: str, item_id: int):
 
 
 @bp.post("/manage/events/<slug>/agenda/import")
-@permission_required(Action.edit_agenda, obj_from=_managed_event)
-def import_items(slug: str):
-    event = _managed_event(slug)
+@event_required(Action.edit_agenda)
+def import_items(slug: str, event: Event):
     import_form = ImportForm()
     form = AgendaItemForm(formdata=None, day=event.start_date)
     if not import_form.validate_on_submit():
@@ -267,16 +254,14 @@ def import_items(slug: str):
     try:
         created = service.import_csv(event.id, content, replace=bool(import_form.replace.data))
     except service.AgendaImportError as error:
-        event = _managed_event(slug)
         return _render_editor(event, form, import_form, import_errors=error.rows, status=422)
     flash(_("%(n)s items imported into the draft.", n=len(created)), "success")
     return redirect(url_for(".editor", slug=slug))
 
 
 @bp.post("/manage/events/<slug>/agenda/publish")
-@permission_required(Action.edit_agenda, obj_from=_managed_event)
-def publish(slug: str):
-    event = _managed_event(slug)
+@event_required(Action.edit_agenda)
+def publish(slug: str, event: Event):
     if not ActionForm().validate_on_submit():
         abort(400)
     try:

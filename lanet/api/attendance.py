@@ -18,13 +18,14 @@ from lanet.api.auth import (
 )
 from lanet.api.core import resource_blueprint
 from lanet.api.idempotency import idempotent
-from lanet.api.lookups import SLUG_PARAMETER, current_event, event_or_404, event_permission
+from lanet.api.lookups import SLUG_PARAMETER, current_event, event_permission
 from lanet.api.problems import ApiProblem
 from lanet.api.schemas import InputSchema, LanguageArgs, _choice
 from lanet.attendance import queries as attendance_queries
 from lanet.attendance import report, service
 from lanet.attendance.models import ALL_YEARS, TotalDimension
 from lanet.core.i18n import current_language
+from lanet.events.access import event_for
 
 blp = resource_blueprint(
     "api_attendance", "Agendas (public), check-in, attendance totals and the annual report."
@@ -166,7 +167,7 @@ class ReportSchema(ma.Schema):
 @blp.alt_response(404, response="NOT_FOUND")
 def published_agenda(slug: str):
     """The agenda as last published (public); version 0 and no items before the first."""
-    event = event_or_404(slug)
+    event = event_for(slug)
     version = agenda_queries.latest_version(event.id)
     return {
         "event": event.slug,
@@ -268,7 +269,7 @@ def _check_in(slug: str, data: dict, record):
 def undo_check_in(slug: str, attendance_id: int):
     """Removes a mistaken check-in."""
     require_user()
-    event = event_or_404(slug)
+    event = event_for(slug)
     user = require(Action.check_in, event)
     try:
         service.undo_check_in(event.id, attendance_id, user_id=user.id)

@@ -12,7 +12,9 @@ from flask_smorest.utils import prepare_response
 from werkzeug.exceptions import HTTPException
 
 from lanet.api.auth import authenticate_request
+from lanet.api.lookups import event_access_problem
 from lanet.api.problems import PROBLEM_MIMETYPE, ProblemSchema, handle_http_exception
+from lanet.events.access import EventAccessError
 from lanet.extensions import csrf, limiter
 
 PREFIX = "/api/v1"
@@ -53,6 +55,7 @@ def resource_blueprint(name: str, description: str) -> flask_smorest.Blueprint:
     blp = flask_smorest.Blueprint(name, __name__, url_prefix=PREFIX, description=description)
     blp.before_request(authenticate_request)
     blp.register_error_handler(HTTPException, handle_http_exception)
+    blp.register_error_handler(EventAccessError, event_access_problem)
     csrf.exempt(blp)
     limiter.limit(api_rate_limit, key_func=rate_limit_key)(blp)
     return blp

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from lanet.api.core import resource_blueprint
-from lanet.api.lookups import SLUG_PARAMETER, event_or_404
+from lanet.api.lookups import SLUG_PARAMETER
 from lanet.api.pagination import PageArgs, page_schema, paginate_list
 from lanet.api.schemas import EventDetailSchema, EventFilterArgs, EventSchema
 from lanet.events import queries
+from lanet.events.access import event_for
 
 blp = resource_blueprint("api_events", "Events of the Network, carried out and planned (public).")
 
@@ -40,4 +41,4 @@ def list_events(page: int, per_page: int, status: str | None = None, **filters):
 @blp.alt_response(404, response="NOT_FOUND")
 def get_event(slug: str):
     """One event, with its quotas and partner organizations."""
-    return event_or_404(slug)
+    return event_for(slug)

@@ -1,5 +1,5 @@
-"""Finding the event an API call is about: public events for everyone, hidden ones for those
-who may manage them."""
+"""Finding the event an API call is about, with `lanet.events.access.event_for` (the rule the
+pages use too): public events for everyone, hidden ones for those who may manage them."""
 
 from __future__ import annotations
 
@@ -7,15 +7,16 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import g
-from sqlalchemy import select
+from flask import Response, g
 
 from lanet.accounts.permissions import Action
-from lanet.api.auth import allowed, require, require_user
-from lanet.api.problems import ApiProblem
-from lanet.events import queries
-from lanet.events.models import Event
-from lanet.extensions import db
+from lanet.api.problems import ApiProblem, handle_http_exception
+from lanet.events.access import (
+    EventAccessError,
+    EventForbidden,
+    SignInRequired,
+    event_for,
+)
 
 SLUG_PARAMETER = {
     "in": "path",
@@ -26,32 +27,35 @@ SLUG_PARAMETER = {
 }
 
 
-def event_or_404(slug: str) -> Event:
-    event = queries.event_by_slug(slug) if len(slug) <= 80 else None
-    if event is None and len(slug) <= 80:
-        hidden = db.session.scalar(select(Event).where(Event.slug == slug))
-        if hidden is not None and allowed(Action.manage_event, hidden):
-            event = hidden
-    if event is None:
-        raise ApiProblem(404, "There is no event with this slug.")
-    return event
-
-
 def event_permission(action: Action) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Checks the token and `action` on the event named by `slug` before the body is read, so
-    a caller without the right learns nothing about what a valid body would be (401/403/404)."""
+    a caller without the right learns nothing about what a valid body would be (401/403/404).
+    The same `event_for` as the pages'."""
 
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
-            require_user()
-            g.api_event = event_or_404(kwargs["slug"])
-            require(action, g.api_event)
+            g.api_event = event_for(kwargs["slug"], action)
             return view(*args, **kwargs)
 
         return wrapped
 
     return decorator
+
+
+def event_access_problem(error: EventAccessError) -> Response:
+    """`event_for`'s refusals as problem details, raised anywhere in an API view."""
+    if isinstance(error, SignInRequired):
+        problem = ApiProblem(
+            401,
+            "This operation needs a bearer token.",
+            headers={"WWW-Authenticate": 'Bearer realm="lanet"'},
+        )
+    elif isinstance(error, EventForbidden):
+        problem = ApiProblem(403, "Your token does not allow this operation.")
+    else:
+        problem = ApiProblem(404, "There is no event with this slug.")
+    return handle_http_exception(problem)
 
 
 def current_event():

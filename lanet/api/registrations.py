@@ -17,11 +17,12 @@ from lanet.api.auth import (
 )
 from lanet.api.core import resource_blueprint
 from lanet.api.idempotency import idempotent
-from lanet.api.lookups import SLUG_PARAMETER, current_event, event_or_404, event_permission
+from lanet.api.lookups import SLUG_PARAMETER, current_event, event_permission
 from lanet.api.pagination import PageArgs, page_schema, paginate_list
 from lanet.api.problems import ApiProblem
 from lanet.api.schemas import InputSchema, _choice
 from lanet.core.text import one_line
+from lanet.events.access import event_for
 from lanet.network.models import LANGUAGES, InstitutionKind
 from lanet.registration import errors, imports, invitations, queries, service
 from lanet.registration.models import Registration, RegistrationRole, RegistrationStatus
@@ -210,7 +211,7 @@ def _own_registration(token: str) -> Registration:
 @blp.alt_response(409, response="CONFLICT")
 def register(data: dict, slug: str):
     """Registers a person (no account needed); send an Idempotency-Key to retry safely."""
-    event = event_or_404(slug)
+    event = event_for(slug)
     invitation_token = data.pop("invitation_token", None)
     applicant = service.Applicant(**data)
     try:
@@ -267,7 +268,7 @@ def list_registrations(slug: str, page: int, per_page: int, **filters):
     """The event's registrations in order of arrival: organizers see all, focal points their
     countries'."""
     require_user()
-    event = event_or_404(slug)
+    event = event_for(slug)
     visible = _visible_countries(event)
     country = filters.get("country", "").upper() or None
     if visible is not None and country is not None and country not in visible:

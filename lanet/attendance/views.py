@@ -37,6 +37,7 @@ from lanet.attendance.labels import DIMENSION_LABELS, label
 from lanet.attendance.models import ALL_YEARS, TotalDimension
 from lanet.core.i18n import current_language
 from lanet.core.web import format_date_range
+from lanet.events.access import event_required
 from lanet.events.models import Cycle, Event
 from lanet.extensions import db
 from lanet.registration.models import Registration, RegistrationStatus
@@ -73,10 +74,6 @@ def _navigation() -> dict:
         return None
 
     return {"attendance_nav": attendance_nav}
-
-
-def _event(slug: str, **_kwargs) -> Event | None:
-    return db.session.scalar(select(Event).where(Event.slug == slug))
 
 
 def _day_choices(event: Event) -> list[tuple[str, str]]:
@@ -132,9 +129,8 @@ def _check_in_page(event: Event, form: CheckInForm, day: date, status: int = 200
 
 
 @bp.route("/manage/events/<slug>/check-in", methods=["GET", "POST"])
-@permission_required(Action.check_in, obj_from=_event)
-def check_in(slug: str):
-    event = _event(slug)
+@event_required(Action.check_in)
+def check_in(slug: str, event: Event):
     form = CheckInForm()
     form.day.choices = _valid_days(event)
     day = _chosen_day(event, request.values.get("day"))
@@ -166,10 +162,9 @@ def _message(result: service.CheckIn) -> str:
 
 
 @bp.route("/manage/events/<slug>/check-in/scan", methods=["POST"])
-@permission_required(Action.check_in, obj_from=_event)
-def scan(slug: str):
+@event_required(Action.check_in)
+def scan(slug: str, event: Event):
     """The check-in page's script posts here; a scan kept offline is posted again later."""
-    event = _event(slug)
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         return jsonify(status="error", message=_("The scan could not be read.")), 400
@@ -196,9 +191,8 @@ def scan(slug: str):
 
 
 @bp.route("/manage/events/<slug>/check-in/manual", methods=["POST"])
-@permission_required(Action.check_in, obj_from=_event)
-def check_in_manual(slug: str):
-    event = _event(slug)
+@event_required(Action.check_in)
+def check_in_manual(slug: str, event: Event):
     form = ManualCheckInForm()
     form.day.choices = _valid_days(event)
     day = _chosen_day(event, form.day.data)
@@ -217,9 +211,8 @@ def check_in_manual(slug: str):
 
 
 @bp.route("/manage/events/<slug>/check-in/<int:attendance_id>/undo", methods=["POST"])
-@permission_required(Action.check_in, obj_from=_event)
-def undo(slug: str, attendance_id: int):
-    event = _event(slug)
+@event_required(Action.check_in)
+def undo(slug: str, attendance_id: int, event: Event):
     day = _chosen_day(event, request.form.get("day"))
     try:
         attendance = service.undo_check_in(event.id, attendance_id, user_id=current_user.id)
@@ -232,9 +225,8 @@ def undo(slug: str, attendance_id: int):
 
 
 @bp.route("/manage/events/<slug>/check-in/import", methods=["GET", "POST"])
-@permission_required(Action.check_in, obj_from=_event)
-def import_sheet(slug: str):
-    event = _event(slug)
+@event_required(Action.check_in)
+def import_sheet(slug: str, event: Event):
     form = ImportForm()
     errors: list[service.RowError] = []
     if form.validate_on_submit():
@@ -260,9 +252,8 @@ def import_sheet(slug: str):
 
 
 @bp.route("/manage/events/<slug>/badges")
-@permission_required(Action.check_in, obj_from=_event)
-def badge_sheet(slug: str):
-    event = _event(slug)
+@event_required(Action.check_in)
+def badge_sheet(slug: str, event: Event):
     registrations = queries.confirmed_registrations(event.id)
     return render_template(
         "attendance/badges.html",

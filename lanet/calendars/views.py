@@ -9,8 +9,9 @@ from flask_babel import gettext as _
 
 from lanet.calendars import service
 from lanet.core.i18n import current_language
+from lanet.events.access import event_for
 from lanet.events.models import EventKind
-from lanet.events.queries import event_by_slug, filter_choices
+from lanet.events.queries import filter_choices
 from lanet.network.models import LANGUAGES
 
 bp = Blueprint("calendars", __name__)
@@ -32,9 +33,7 @@ def _language() -> str:
 
 @bp.get("/events/<slug>/calendar.ics")
 def event_file(slug: str):
-    event = event_by_slug(slug)
-    if event is None:
-        abort(404)
+    event = event_for(slug)
     language = _language()
     include_agenda = request.args.get("agenda") in {"1", "true", "yes"}
     event_id = event.id

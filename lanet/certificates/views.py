@@ -16,7 +16,6 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from lanet.accounts.decorators import permission_required
 from lanet.accounts.permissions import Action, can
@@ -33,6 +32,7 @@ from lanet.certificates.forms import (
 )
 from lanet.certificates.models import Certificate, CertificateTemplate
 from lanet.core.i18n import current_language
+from lanet.events.access import event_required
 from lanet.events.models import Cycle, Event
 from lanet.extensions import db, limiter
 
@@ -64,10 +64,6 @@ def _helpers() -> dict:
 # What `permission_required` checks a cycle's pages against: no event, so no organizer
 # passes `can(user, manage_certificates, NO_EVENT)` and only staff do.
 NO_EVENT = 0
-
-
-def _event(slug: str, **_other) -> Event | None:
-    return db.session.scalar(select(Event).where(Event.slug == slug))
 
 
 def _cycle(cycle_id: int, **_other) -> int | None:
@@ -116,13 +112,6 @@ class _Subject:
 
     def allowed(self) -> bool:
         return service.may_manage(current_user, self.event.id if self.event else None)
-
-
-def _event_subject(slug: str) -> _Subject:
-    event = db.session.scalar(select(Event).where(Event.slug == slug))
-    if event is None:
-        abort(404)
-    return _guard(_Subject(event=event))
 
 
 def _cycle_subject(cycle_id: int) -> _Subject:
@@ -232,9 +221,9 @@ def _field_error(form, error: CertificateError) -> None:
 
 
 @bp.route("/manage/events/<slug>/certificates", methods=["GET", "POST"])
-@permission_required(Action.manage_certificates, obj_from=_event)
-def event_page(slug: str):
-    subject = _event_subject(slug)
+@event_required(Action.manage_certificates)
+def event_page(slug: str, event: Event):
+    subject = _Subject(event=event)
     return _save(subject) if request.method == "POST" else _page(subject)
 
 

@@ -80,18 +80,6 @@ def filter_choices() -> dict:
     return {"years": years, "countries": countries, "kinds": list(EventKind)}
 
 
-def event_by_slug(slug: str) -> Event | None:
-    return db.session.scalar(
-        select(Event)
-        .where(Event.slug == slug, Event.is_public.is_(True))
-        .options(
-            selectinload(Event.country),
-            selectinload(Event.quotas),
-            selectinload(Event.partners).selectinload(EventPartner.institution),
-        )
-    )
-
-
 def listing_version(_view_args: dict) -> tuple:
     """What the event lists show changes with the events' count and last change."""
     return tuple(db.session.execute(select(func.count(Event.id), func.max(Event.updated_at))).one())

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, current_app, render_template, request
+from werkzeug.exceptions import Forbidden, NotFound
 
 from lanet.core.i18n import current_language
 from lanet.core.pagecache import cache_page
 from lanet.events import queries
+from lanet.events.access import (
+    EventAccessError,
+    EventForbidden,
+    SignInRequired,
+    event_for,
+)
 from lanet.events.labels import KIND_LABELS, PARTNER_ROLE_LABELS, STATUS_LABELS
+from lanet.extensions import login_manager
 
 bp = Blueprint("events", __name__)
 cache_page("events.home", queries.listing_version)
@@ -21,6 +29,15 @@ def _labels() -> dict:
         "STATUS_LABELS": STATUS_LABELS,
         "PARTNER_ROLE_LABELS": PARTNER_ROLE_LABELS,
     }
+
+
+@bp.app_errorhandler(EventAccessError)
+def _event_access_refused(error: EventAccessError):
+    """`event_for`'s refusals on every page: sign in first, else the 404 or 403 page."""
+    if isinstance(error, SignInRequired):
+        return login_manager.unauthorized()
+    refused = Forbidden() if isinstance(error, EventForbidden) else NotFound()
+    return current_app.handle_http_exception(refused)
 
 
 @bp.get("/", endpoint="home")
@@ -42,9 +59,7 @@ def event_list():
 
 @bp.get("/events/<slug>")
 def event_page(slug: str):
-    event = queries.event_by_slug(slug)
-    if event is None:
-        abort(404)
+    event = event_for(slug)
     return render_template("events/detail.html", event=event, language=current_language())
 
 

@@ -90,12 +90,6 @@ class RegistrationFilter:
         return cls(status, country, int(institution) if institution.isdigit() else None)
 
 
-def event_by_slug(slug: str) -> Event | None:
-    return db.session.scalar(
-        select(Event).where(Event.slug == slug).options(selectinload(Event.quotas))
-    )
-
-
 def registrations(event_id: int, filters: RegistrationFilter | None = None) -> list[Registration]:
     filters = filters or RegistrationFilter()
     query = (

@@ -6,11 +6,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash
+from flask import Blueprint, flash
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from lanet.accounts.permissions import Action, can, focal_point_countries
+from lanet.accounts.permissions import focal_point_countries
 from lanet.core.i18n import current_language
 from lanet.registration import errors, forms, queries
 
@@ -46,17 +46,6 @@ def _may_nominate() -> bool:
     return bool(getattr(current_user, "is_authenticated", False)) and bool(
         focal_point_countries(current_user)
     )
-
-
-def event_or_404(slug: str):
-    event = queries.event_by_slug(slug)
-    if event is None or (not event.is_public and not _may_manage(event)):
-        abort(404)
-    return event
-
-
-def _may_manage(event) -> bool:
-    return can(current_user, Action.view_registrations, event)
 
 
 def fill_choices(form, country_code: str | None = None) -> None:

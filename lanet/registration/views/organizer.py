@@ -17,6 +17,8 @@ from flask_login import current_user
 from lanet.accounts.decorators import permission_required
 from lanet.accounts.permissions import Action, focal_point_countries
 from lanet.core.i18n import current_language
+from lanet.events.access import event_required
+from lanet.events.models import Event
 from lanet.extensions import db
 from lanet.network.models import Country
 from lanet.registration import (
@@ -34,14 +36,9 @@ from lanet.registration.views import bp
 # --- Organizer pages -------------------------------------------------------------------------
 
 
-def _managed_event(slug: str, **_other) -> object:
-    return queries.event_by_slug(slug)
-
-
 @bp.get("/manage/events/<slug>/registrations")
-@permission_required(Action.view_registrations, obj_from=_managed_event)
-def registrations(slug: str):
-    event = queries.event_by_slug(slug)
+@event_required(Action.view_registrations)
+def registrations(slug: str, event: Event):
     filters = queries.RegistrationFilter.from_args(request.args)
     rows = queries.registrations(event.id, filters)
     return render_template(
@@ -58,9 +55,8 @@ def registrations(slug: str):
 
 
 @bp.post("/manage/events/<slug>/registrations/decide")
-@permission_required(Action.approve_registrations, obj_from=_managed_event)
-def decide(slug: str):
-    event = queries.event_by_slug(slug)
+@event_required(Action.approve_registrations)
+def decide(slug: str, event: Event):
     form = forms.DecisionForm()
     if not form.validate_on_submit():
         flash(_("The reason is too long."), "error")
@@ -94,9 +90,8 @@ def decide(slug: str):
 
 
 @bp.get("/manage/events/<slug>/registrations.<fmt>")
-@permission_required(Action.view_registrations, obj_from=_managed_event)
-def export(slug: str, fmt: str):
-    event = queries.event_by_slug(slug)
+@event_required(Action.view_registrations)
+def export(slug: str, fmt: str, event: Event):
     rows = queries.registrations(event.id, queries.RegistrationFilter.from_args(request.args))
     if fmt == "csv":
         body, mimetype = queries.export_csv(rows), "text/csv"
@@ -141,15 +136,14 @@ def _flash_invite_result(result: invitation_service.InviteResult) -> None:
 
 
 @bp.get("/manage/events/<slug>/invitations")
-@permission_required(Action.invite, obj_from=_managed_event)
-def invitations(slug: str):
-    return _invitations_page(queries.event_by_slug(slug))
+@event_required(Action.invite)
+def invitations(slug: str, event: Event):
+    return _invitations_page(event)
 
 
 @bp.post("/manage/events/<slug>/invitations")
-@permission_required(Action.invite, obj_from=_managed_event)
-def invite_typed(slug: str):
-    event = queries.event_by_slug(slug)
+@event_required(Action.invite)
+def invite_typed(slug: str, event: Event):
     form = forms.InviteForm(prefix="typed")
     if form.validate_on_submit():
         valid, invalid = imports.parse_email_list(form.emails.data)
@@ -167,9 +161,8 @@ def invite_typed(slug: str):
 
 
 @bp.post("/manage/events/<slug>/invitations/csv")
-@permission_required(Action.invite, obj_from=_managed_event)
-def invite_csv(slug: str):
-    event = queries.event_by_slug(slug)
+@event_required(Action.invite)
+def invite_csv(slug: str, event: Event):
     form = forms.InviteCsvForm(prefix="csv")
     if form.validate_on_submit():
         text = _read_upload(form.file)
@@ -192,9 +185,8 @@ def invite_csv(slug: str):
 
 
 @bp.post("/manage/events/<slug>/invitations/<source>")
-@permission_required(Action.invite, obj_from=_managed_event)
-def invite_group(slug: str, source: str):
-    event = queries.event_by_slug(slug)
+@event_required(Action.invite)
+def invite_group(slug: str, source: str, event: Event):
     if not forms.ConfirmForm().validate_on_submit():
         abort(400)
     if source == "remind":

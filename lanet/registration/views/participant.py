@@ -15,6 +15,7 @@ from flask import (
 from flask_babel import gettext as _
 
 from lanet.core.i18n import current_language
+from lanet.events.access import event_for
 from lanet.extensions import limiter
 from lanet.registration import (
     errors,
@@ -26,7 +27,7 @@ from lanet.registration import (
 )
 from lanet.registration import invitations as invitation_service
 from lanet.registration import nominations as nomination_service
-from lanet.registration.views import apply_error, bp, event_or_404, fill_choices
+from lanet.registration.views import apply_error, bp, fill_choices
 
 
 def _applicant(form: forms.RegistrationForm) -> service.Applicant:
@@ -53,7 +54,7 @@ def _applicant(form: forms.RegistrationForm) -> service.Applicant:
     lambda: current_app.config.get("RATELIMIT_REGISTRATION", "30/minute"), methods=["POST"]
 )
 def register(slug: str):
-    event = event_or_404(slug)
+    event = event_for(slug)
     language = current_language()
     form = forms.RegistrationForm()
     fill_choices(form)

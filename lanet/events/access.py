@@ -1,0 +1,103 @@
+"""Finding the event a request names and checking the caller may act on it: one rule for the
+web pages and the API alike.
+
+`event_for(slug, action)` answers the event or raises an `EventAccessError`; the web turns it
+into its 404/403 page or the login page (`events/views.py`), the API into its problem JSON
+(`api/core.py`). The caller is `flask_login.current_user`: the signed-in user on a page, the
+bearer token's user in the API (`api/auth.py` sets it), anonymous otherwise.
+
+The rule:
+- `VIEW` (the public parts: the event's page, published agenda, calendar file, registration
+  form; the API's event, registration and agenda reads): a public event for everyone; a
+  hidden one (`is_public` false) only for those who may manage it, and "not found" for
+  everyone else, so its existence is not told.
+- An `Action` (an organizer's pages and operations): an anonymous caller must sign in first
+  (before anything is looked up); an event the caller may not see is "not found", as above;
+  one they may see but not act on is "forbidden".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from lanet.accounts.decorators import PROTECTED
+from lanet.accounts.permissions import Action, can
+from lanet.events.models import Event, EventPartner
+from lanet.extensions import db
+
+VIEW = "view"
+# The slug column's length: a longer one names nothing.
+SLUG_MAX = 80
+
+
+class EventAccessError(Exception):
+    """The event cannot be given to this caller for this action."""
+
+
+class EventNotFound(EventAccessError):
+    """No such event, or a hidden one the caller may not see (web 404, API 404)."""
+
+
+class SignInRequired(EventAccessError):
+    """The action needs a signed-in caller (web: the login page; API: 401)."""
+
+
+class EventForbidden(EventAccessError):
+    """The caller sees the event but may not take the action (web 403, API 403)."""
+
+
+def _by_slug(slug: str) -> Event | None:
+    if not slug or len(slug) > SLUG_MAX:
+        return None
+    return db.session.scalar(
+        select(Event)
+        .where(Event.slug == slug)
+        .options(
+            selectinload(Event.country),
+            selectinload(Event.quotas),
+            selectinload(Event.partners).selectinload(EventPartner.institution),
+        )
+    )
+
+
+def may_see(event: Event, user: Any = None) -> bool:
+    """Public events for everyone; hidden ones for those who may manage them."""
+    user = current_user if user is None else user
+    return event.is_public or can(user, Action.manage_event, event)
+
+
+def event_for(slug: str, action: Action | str = VIEW) -> Event:
+    """The event named by `slug` when the current caller may take `action` on it."""
+    user = current_user
+    if action != VIEW and not getattr(user, "is_authenticated", False):
+        raise SignInRequired()
+    event = _by_slug(slug)
+    if event is None or not may_see(event, user):
+        raise EventNotFound()
+    if action != VIEW and not can(user, action, event):
+        raise EventForbidden()
+    return event
+
+
+def event_required(action: Action) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Guards a page of an event's organizers: the view receives `event=` from `event_for`.
+
+    Registered in `PROTECTED` like `permission_required`, so the access-matrix test finds it.
+    """
+
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        PROTECTED[f"{view.__module__}.{view.__name__}"] = action
+
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            return view(*args, event=event_for(kwargs["slug"], action), **kwargs)
+
+        return wrapped
+
+    return decorator
