@@ -15,12 +15,13 @@ from lanet.accounts.permissions import Action, is_staff
 from lanet.api.auth import BEARER, permission, require_user
 from lanet.api.core import resource_blueprint
 from lanet.api.idempotency import idempotent
-from lanet.api.lookups import SLUG_PARAMETER, current_event, event_or_404, event_permission
+from lanet.api.lookups import SLUG_PARAMETER, current_event, event_permission
 from lanet.api.pagination import PageArgs, page_schema, paginate_list
 from lanet.api.problems import ApiProblem
 from lanet.api.schemas import EventDetailSchema, InputSchema, _choice
 from lanet.events import editing, lifecycle, workspace
 from lanet.events import series as series_service
+from lanet.events.access import event_for
 from lanet.events.models import AttendanceMode, EventKind, Series
 from lanet.events.validation import MAX_CAPACITY, EventInput, EventInvalid, proposed_timezone
 from lanet.extensions import db
@@ -313,9 +314,9 @@ def create_event(data: dict):
     """Creates a planned event (staff; organizers inside a series they organize). With
     `copy_from`, the earlier event's agenda skeleton is copied, moved to the new dates."""
     user = require_user()
-    source = event_or_404(data["copy_from"]) if data.get("copy_from") else None
-    if source is not None and not _may_manage(user, source):
-        raise ApiProblem(403, "Your token does not allow copying this event.")
+    # The same rule as the page's copy: an event the caller may manage (404 when hidden
+    # from them, 403 when only seen).
+    source = event_for(data["copy_from"], Action.manage_event) if data.get("copy_from") else None
     base = EventInput(
         kind=data["kind"],
         title=data["title"],
@@ -337,12 +338,6 @@ def create_event(data: dict):
         )
     except EventInvalid as error:
         raise _refused(error) from error
-
-
-def _may_manage(user: User, event) -> bool:
-    from lanet.accounts.permissions import can
-
-    return can(user, Action.manage_event, event)
 
 
 @blp.patch("/events/<slug>", parameters=[SLUG_PARAMETER])

@@ -12,20 +12,17 @@ from sqlalchemy import select
 
 from lanet.accounts.decorators import permission_required
 from lanet.accounts.models import User
-from lanet.accounts.permissions import Action, can, is_staff
+from lanet.accounts.permissions import Action, is_staff
 from lanet.core.i18n import current_language
 from lanet.core.signals import collect_completions, collect_counts
 from lanet.events import editing, forms, lifecycle, workspace
 from lanet.events import series as series_service
+from lanet.events.access import event_for, event_required
 from lanet.events.models import Cycle, Event, EventStatus, Series
 from lanet.events.validation import EventInput, EventInvalid, proposed_timezone
 from lanet.events.views import bp
 from lanet.extensions import db
 from lanet.network.models import Country, Institution
-
-
-def _event(slug: str) -> Event | None:
-    return db.session.scalar(select(Event).where(Event.slug == slug))
 
 
 def _countries() -> list[Country]:
@@ -122,9 +119,7 @@ def create():
     source = None
     copy_slug = request.args.get("copy") or form.copy_from.data
     if copy_slug:
-        source = _event(copy_slug)
-        if source is None or not can(current_user, Action.manage_event, source):
-            abort(404)
+        source = event_for(copy_slug, Action.manage_event)
     quotas: dict[str, int] = {}
     if request.method == "GET":
         _prefill(form, source, quotas)
@@ -199,9 +194,8 @@ def _quota_error(refused: EventInvalid) -> str | None:
 
 
 @bp.get("/manage/events/<slug>")
-@permission_required(Action.manage_event, obj_from=_event)
-def manage_event(slug: str):
-    event = _event(slug)
+@event_required(Action.manage_event)
+def manage_event(slug: str, event: Event):
     counts = collect_counts([event.id])[event.id]
     step, endpoint = workspace.next_step(event, counts, lifecycle.utcnow())
     return render_template(
@@ -218,9 +212,8 @@ def manage_event(slug: str):
 
 
 @bp.route("/manage/events/<slug>/edit", methods=["GET", "POST"])
-@permission_required(Action.manage_event, obj_from=_event)
-def edit(slug: str):
-    event = _event(slug)
+@event_required(Action.manage_event)
+def edit(slug: str, event: Event):
     form = _with_choices(forms.EventForm(), current_user)
     if not is_staff(current_user):
         # The cycle of an event is the Secretariat's choice; organizers keep it as it is.
@@ -249,9 +242,8 @@ def edit(slug: str):
 
 
 @bp.post("/manage/events/<slug>/status")
-@permission_required(Action.manage_event, obj_from=_event)
-def change_status(slug: str):
-    event = _event(slug)
+@event_required(Action.manage_event)
+def change_status(slug: str, event: Event):
     form = forms.StatusForm()
     actions = {
         "open": lifecycle.open_registration,
@@ -276,9 +268,8 @@ def change_status(slug: str):
 
 
 @bp.route("/manage/events/<slug>/move", methods=["GET", "POST"])
-@permission_required(Action.manage_event, obj_from=_event)
-def move(slug: str):
-    event = _event(slug)
+@event_required(Action.manage_event)
+def move(slug: str, event: Event):
     form = forms.MoveForm()
     counts = collect_counts([event.id])[event.id]
     if request.method == "GET":
@@ -341,9 +332,8 @@ def _field_errors(form, refused: EventInvalid, fallback: str) -> None:
 
 
 @bp.route("/manage/events/<slug>/cancel", methods=["GET", "POST"])
-@permission_required(Action.manage_event, obj_from=_event)
-def cancel(slug: str):
-    event = _event(slug)
+@event_required(Action.manage_event)
+def cancel(slug: str, event: Event):
     form = forms.CancelForm()
     counts = collect_counts([event.id])[event.id]
     confirming = False
@@ -387,9 +377,8 @@ def cancel(slug: str):
 
 
 @bp.route("/manage/events/<slug>/organizers", methods=["GET", "POST"])
-@permission_required(Action.manage_event, obj_from=_event)
-def organizers(slug: str):
-    event = _event(slug)
+@event_required(Action.manage_event)
+def organizers(slug: str, event: Event):
     form = forms.OrganizerForm()
     current = editing.organizers_of(event.id)
     form.user_id.choices = [("", "—")] + [
