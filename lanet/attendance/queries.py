@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import case, distinct, extract, func, or_, select
+from sqlalchemy import case, distinct, exists, extract, func, or_, select
 
 from lanet.attendance.models import ALL_YEARS, Attendance, AttendanceTotal, TotalDimension
 from lanet.attendance.totals import INSTRUCTOR_ROLES, PARTICIPANT_ROLES
@@ -180,3 +180,19 @@ def confirmed_registrations(event_id: int) -> list[Registration]:
             .order_by(Person.last_name, Person.first_name)
         )
     )
+
+
+def attendees_with_email(event_id: int) -> list[tuple[str, str]]:
+    """(email, language) of everyone registered for the event who checked in at least once."""
+    rows = db.session.execute(
+        select(Person.email, Person.language)
+        .join(Registration, Registration.person_id == Person.id)
+        .where(
+            Registration.event_id == event_id,
+            Person.email.is_not(None),
+            exists().where(Attendance.registration_id == Registration.id),
+        )
+        .distinct()
+        .order_by(Person.email)
+    )
+    return [(email, language) for email, language in rows]

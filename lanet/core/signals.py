@@ -69,3 +69,17 @@ def collect_completions(cycle_ids: list[int]) -> dict[int, list[str]]:
         for cycle_id, names in (result or {}).items():
             merged.setdefault(cycle_id, []).extend(names)
     return merged
+
+
+# Asked by registration's invitations (inviting part 1's attendees to part 2): each receiver
+# returns [(email, language)] of the people who attended the event whose id is the sender.
+event_attendees = _signals.signal("event-attendees")
+
+
+def collect_attendees(event_id: int) -> list[tuple[str, str]]:
+    """Every receiver's attendees of the event, each address once, in address order."""
+    found: dict[str, str] = {}
+    for _receiver, result in event_attendees.send(event_id):
+        for email, language in result or ():
+            found.setdefault(email, language)
+    return sorted(found.items())

@@ -11,17 +11,17 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, or_, select
+from sqlalchemy import or_, select
 
 from lanet.accounts.models import RoleName, User, UserRole
-from lanet.core import audit
+from lanet.core import audit, signals
 from lanet.core.types import utcnow
 from lanet.events.models import Event
 from lanet.extensions import db
 from lanet.network.models import LANGUAGES, Person
 from lanet.registration import notifications
 from lanet.registration.errors import RegistrationError
-from lanet.registration.models import Invitation, Registration, new_token
+from lanet.registration.models import Invitation, new_token
 from lanet.registration.people import find_person, normalize_email
 from lanet.registration.queries import get_event, invitation_by_token
 
@@ -108,8 +108,6 @@ def focal_point_invitees(event_id: int) -> list[Invitee]:
 
 def previous_part_attendees(event_id: int) -> list[Invitee]:
     """Everyone who attended part 1 of this event's cycle (checked in at least once)."""
-    from lanet.attendance.models import Attendance
-
     event = get_event(event_id)
     if event.cycle_id is None or not event.part_number or event.part_number < 2:
         raise RegistrationError(str(_l("This event is not a later part of a cycle.")))
@@ -118,17 +116,8 @@ def previous_part_attendees(event_id: int) -> list[Invitee]:
     )
     if first_part is None:
         return []
-    rows = db.session.execute(
-        select(Person.email, Person.language)
-        .join(Registration, Registration.person_id == Person.id)
-        .where(
-            Registration.event_id == first_part,
-            Person.email.is_not(None),
-            exists().where(Attendance.registration_id == Registration.id),
-        )
-        .distinct()
-        .order_by(Person.email)
-    )
+    # Who attended is attendance's knowledge (a feature above this one): it answers a signal.
+    rows = signals.collect_attendees(first_part)
     return [Invitee(email=email, language=language) for email, language in rows]
 
 
