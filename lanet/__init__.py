@@ -72,6 +72,7 @@ def _register_blueprints(app: Flask) -> None:
     import lanet.attendance.hooks
     import lanet.calendars.hooks
     import lanet.certificates.hooks
+    import lanet.events.hooks
     import lanet.registration.hooks  # noqa: F401
     from lanet.accounts import views as accounts
     from lanet.agenda import views as agenda

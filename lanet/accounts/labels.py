@@ -7,17 +7,22 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from lanet.accounts.models import RoleName, UserRole
+from lanet.core import signals
 from lanet.core.i18n import current_language
-from lanet.events.models import Event
 from lanet.extensions import db
 from lanet.network.models import Country
+
+
+def _event(event_id: int | None):
+    """The organizer's event (events sit above accounts and hand it over on request)."""
+    return signals.collect_events([event_id]).get(event_id) if event_id else None
 
 
 def role_label(role: UserRole) -> str:
     if role.role == RoleName.staff:
         return _("Technical Secretariat (staff)")
     if role.role == RoleName.organizer:
-        event = db.session.get(Event, role.event_id) if role.event_id else None
+        event = _event(role.event_id)
         title = event.display_title(current_language()) if event else str(role.event_id)
         return _("Organizer of %(event)s", event=title)
     country = db.session.get(Country, role.country_code) if role.country_code else None
@@ -41,7 +46,7 @@ _FOCAL_POINT_PAGES = (
 def role_links(role: UserRole) -> list[tuple[str, str]]:
     """(label, address) of the pages a role is for, shown on the account page."""
     if role.role == RoleName.organizer and role.event_id:
-        event = db.session.get(Event, role.event_id)
+        event = _event(role.event_id)
         pages, values = _ORGANIZER_PAGES, {"slug": event.slug if event else ""}
     elif role.role == RoleName.focal_point:
         pages, values = _FOCAL_POINT_PAGES, {"country": role.country_code}

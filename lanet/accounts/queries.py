@@ -9,8 +9,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from lanet.accounts.models import User
+from lanet.core import signals
 from lanet.core.audit import AuditEntry
-from lanet.events.models import Event
 from lanet.extensions import db
 from lanet.network.models import Country, Person
 
@@ -44,9 +44,10 @@ def audit_object_types() -> list[str]:
     )
 
 
-def audit_events() -> list[Event]:
+def audit_events() -> list:
+    """The events the audit log names, by title (the events feature hands them over)."""
     ids = select(AuditEntry.event_id).where(AuditEntry.event_id.is_not(None)).distinct()
-    return list(db.session.scalars(select(Event).where(Event.id.in_(ids)).order_by(Event.title)))
+    return list(signals.collect_events(list(db.session.scalars(ids))).values())
 
 
 def users_by_id(ids: set[int]) -> dict[int, User]:
@@ -66,10 +67,10 @@ def all_users() -> list[User]:
 
 
 def event_choices() -> list[tuple[int, str]]:
-    rows = db.session.execute(
-        select(Event.id, Event.title, Event.start_date).order_by(Event.start_date.desc())
+    events = sorted(
+        signals.collect_events(None).values(), key=lambda e: (e.start_date, e.id), reverse=True
     )
-    return [(row.id, f"{row.title} ({row.start_date.year})") for row in rows]
+    return [(event.id, f"{event.title} ({event.start_date.year})") for event in events]
 
 
 def country_choices(language: str) -> list[tuple[str, str]]:

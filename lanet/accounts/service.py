@@ -22,9 +22,8 @@ from sqlalchemy import select
 from lanet.accounts.models import RoleName, TokenPurpose, User, UserRole, UserToken
 from lanet.accounts.passwords import MIN_LENGTH, burn_time, hash_password, needs_rehash
 from lanet.accounts.passwords import verify_password as _verify
-from lanet.core import audit
+from lanet.core import audit, signals
 from lanet.core.types import utcnow
-from lanet.events.models import Event
 from lanet.extensions import db
 from lanet.mail.service import queue_message
 from lanet.network.models import LANGUAGES, Country, Person
@@ -217,7 +216,7 @@ def _check_role(spec: RoleSpec) -> RoleSpec:
     if spec.role not in set(RoleName):
         raise AccountError(_("Choose a role."), field="role")
     if spec.role == RoleName.organizer:
-        if not 0 < (spec.event_id or 0) < 2**31 or db.session.get(Event, spec.event_id) is None:
+        if not 0 < (spec.event_id or 0) < 2**31 or not signals.collect_events([spec.event_id]):
             raise AccountError(_("Choose the event this organizer manages."), field="event_id")
         return RoleSpec(spec.role, event_id=spec.event_id)
     if spec.role == RoleName.focal_point:

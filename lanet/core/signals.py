@@ -83,3 +83,18 @@ def collect_attendees(event_id: int) -> list[tuple[str, str]]:
         for email, language in result or ():
             found.setdefault(email, language)
     return sorted(found.items())
+
+
+# Asked by accounts (organizer roles are scoped to an event; the audit log filters by event):
+# each receiver returns {event_id: event} for the ids given as the sender, or for every event
+# when the sender is None. The events are read, never changed.
+events_wanted = _signals.signal("events-wanted")
+
+
+def collect_events(event_ids: list[int] | None) -> dict[int, object]:
+    found: dict[int, object] = {}
+    if event_ids is not None and not event_ids:
+        return found
+    for _receiver, result in events_wanted.send(event_ids):
+        found.update(result or {})
+    return found
