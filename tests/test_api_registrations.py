@@ -195,6 +195,10 @@ def test_bulk_invitations_by_list_and_csv(client, api_event, make_user, bearer):
     )
     assert bad_csv.status_code == 422
     assert [p["name"] for p in bad_csv.get_json()["invalid_params"]] == ["csv[2]", "csv[3]"]
+    # Text the csv module refuses outright (a bare CR) is a bad row too, not a crash.
+    unreadable = client.post(url + "/csv", json={"csv": "e@example.org\rx,es\n"}, headers=organizer)
+    assert unreadable.status_code == 422
+    assert [p["name"] for p in unreadable.get_json()["invalid_params"]] == ["csv[1]"]
     empty = client.post(url, json={"invitees": []}, headers=organizer)
     assert empty.status_code == 422
     bad_email = client.post(url, json={"invitees": [{"email": "nope"}]}, headers=organizer)
