@@ -19,7 +19,7 @@ from lanet.api.lookups import SLUG_PARAMETER, current_event, event_permission
 from lanet.api.pagination import PageArgs, page_schema, paginate_list
 from lanet.api.problems import ApiProblem
 from lanet.api.schemas import InputSchema, _choice
-from lanet.core.text import one_line
+from lanet.core.text import NOT_BLANK_ONE_LINE_PATTERN, ONE_LINE_PATTERN, one_line
 from lanet.events.access import event_for
 from lanet.network.models import LANGUAGES, InstitutionKind
 from lanet.registration import errors, imports, invitations, queries, service
@@ -48,10 +48,14 @@ _FIELD_NAMES = {"country": "country_code", "institution": "institution_id"}
 
 class ApplicantSchema(InputSchema):
     first_name = ma.fields.String(
-        required=True, validate=[validate.Length(max=120), _NOT_BLANK, one_line]
+        required=True,
+        validate=[validate.Length(max=120), _NOT_BLANK, one_line],
+        metadata={"pattern": NOT_BLANK_ONE_LINE_PATTERN},
     )
     last_name = ma.fields.String(
-        required=True, validate=[validate.Length(max=120), _NOT_BLANK, one_line]
+        required=True,
+        validate=[validate.Length(max=120), _NOT_BLANK, one_line],
+        metadata={"pattern": NOT_BLANK_ONE_LINE_PATTERN},
     )
     email = ma.fields.Email(required=True, validate=validate.Length(max=254))
     country_code = ma.fields.String(
@@ -61,13 +65,19 @@ class ApplicantSchema(InputSchema):
     )
     language = ma.fields.String(load_default="es", validate=_choice(LANGUAGES))
     position = ma.fields.String(
-        load_default=None, allow_none=True, validate=[validate.Length(max=200), one_line]
+        load_default=None,
+        allow_none=True,
+        validate=[validate.Length(max=200), one_line],
+        metadata={"pattern": ONE_LINE_PATTERN},
     )
     institution_id = ma.fields.Integer(
         load_default=None, allow_none=True, validate=validate.Range(min=1, max=2**31 - 1)
     )
     new_institution_name = ma.fields.String(
-        load_default=None, allow_none=True, validate=[validate.Length(max=300), one_line]
+        load_default=None,
+        allow_none=True,
+        validate=[validate.Length(max=300), one_line],
+        metadata={"pattern": ONE_LINE_PATTERN},
     )
     new_institution_kind = ma.fields.String(
         load_default=None, allow_none=True, validate=_choice(InstitutionKind)

@@ -11,6 +11,10 @@ from wtforms.validators import ValidationError
 # separators: in a name they end header lines in emails, break CSV rows and calendar lines.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 CONTROL_MESSAGE = "Must not contain control characters such as line breaks or tabs."
+# The same rules as JSON Schema patterns, so the API document tells clients what is accepted.
+_CONTROL_CLASS = r"\x00-\x1f\x7f-\x9f\u2028\u2029"
+ONE_LINE_PATTERN = rf"^[^{_CONTROL_CLASS}]*$"
+NOT_BLANK_ONE_LINE_PATTERN = rf"^[^{_CONTROL_CLASS}]*[^\s{_CONTROL_CLASS}][^{_CONTROL_CLASS}]*$"
 
 
 def has_control_characters(value: str | None) -> bool:
