@@ -101,9 +101,9 @@ MATRIX: tuple[Row, ...] = (
     _staff_row("accounts.user_detail", user_id="user_id"),
     _staff_row("accounts.toggle_active", "POST", user_id="user_id"),
     _staff_row("accounts.revoke_role", "POST", user_id="user_id", role_id="role_id"),
-    _staff_row("accounts.people"),
-    _staff_row("accounts.export_person", person_id="person_id"),
-    _staff_row("accounts.erase_person", person_id="person_id"),
+    _staff_row("privacy.people"),
+    _staff_row("privacy.export_person", person_id="person_id"),
+    _staff_row("privacy.erase_person", person_id="person_id"),
     _staff_row("accounts.audit_log"),
     # the outbox
     _staff_row("mail.outbox"),

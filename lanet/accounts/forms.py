@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from lanet.accounts.passwords import MIN_LENGTH
@@ -82,10 +82,3 @@ class InviteUserForm(RoleForm):
 
 class ConfirmForm(CleanForm):
     """A button that changes something: only the CSRF token travels."""
-
-
-class EraseForm(CleanForm):
-    confirm = BooleanField(
-        _l("I understand that the personal data cannot be recovered."),
-        validators=[DataRequired(message=_l("Tick the box to confirm."))],
-    )

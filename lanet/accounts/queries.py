@@ -5,17 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from lanet.accounts.models import User
 from lanet.core import signals
 from lanet.core.audit import AuditEntry
 from lanet.extensions import db
-from lanet.network.models import Country, Person
+from lanet.network.models import Country
 
 AUDIT_PAGE_SIZE = 50
-PEOPLE_PAGE_SIZE = 50
 
 
 @dataclass(frozen=True)
@@ -76,17 +75,3 @@ def event_choices() -> list[tuple[int, str]]:
 def country_choices(language: str) -> list[tuple[str, str]]:
     countries = db.session.scalars(select(Country).order_by(Country.code))
     return sorted(((c.code, c.name(language)) for c in countries), key=lambda pair: pair[1])
-
-
-def people_page(search: str, page: int) -> Pagination:
-    statement = select(Person).order_by(Person.last_name, Person.first_name, Person.id)
-    words = (search or "").strip().lower()
-    if words:
-        pattern = f"%{words}%"
-        statement = statement.where(
-            or_(
-                func.lower(Person.first_name + " " + Person.last_name).like(pattern),
-                func.lower(Person.email).like(pattern),
-            )
-        )
-    return db.paginate(statement, page=page, per_page=PEOPLE_PAGE_SIZE, error_out=False)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from typing import Any
 from urllib.parse import urlsplit
@@ -27,7 +26,6 @@ from lanet.accounts.decorators import permission_required
 from lanet.accounts.forms import (
     MAX_ID,
     ConfirmForm,
-    EraseForm,
     ForgotPasswordForm,
     InviteUserForm,
     LoginForm,
@@ -45,8 +43,6 @@ from lanet.accounts.passwords import DEMO_PASSWORD
 from lanet.accounts.permissions import Action
 from lanet.core.i18n import current_language
 from lanet.extensions import db, limiter
-from lanet.network import service as people_service
-from lanet.network.models import Person
 
 bp = Blueprint("accounts", __name__)
 
@@ -281,49 +277,6 @@ def toggle_active(user_id: int):
         service.set_active(user.id, not user.active)
         flash(_("Account updated."), "success")
     return redirect(url_for("accounts.user_detail", user_id=user.id))
-
-
-# --- people: export and erasure --------------------------------------------------------------
-
-
-def _person_or_none(person_id: int) -> Person | None:
-    return db.session.get(Person, person_id)
-
-
-@bp.get("/staff/people")
-@permission_required(Action.manage_people)
-def people():
-    search = _text_arg("q", 200)
-    page = queries.people_page(search, _int_arg("page") or 1)
-    return render_template("staff/people.html", page=page, search=search)
-
-
-@bp.get("/staff/people/<id:person_id>/export")
-@permission_required(Action.manage_people, obj_from=lambda person_id: _person_or_none(person_id))
-def export_person(person_id: int):
-    data = people_service.export_person(person_id)
-    body = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True)
-    return Response(
-        body,
-        mimetype="application/json",
-        headers={
-            "Content-Disposition": f'attachment; filename="person-{person_id}.json"',
-            "Cache-Control": "no-store",
-        },
-    )
-
-
-@bp.route("/staff/people/<id:person_id>/erase", methods=["GET", "POST"])
-@permission_required(Action.manage_people, obj_from=lambda person_id: _person_or_none(person_id))
-def erase_person(person_id: int):
-    person = _person_or_none(person_id) or abort(404)
-    form = EraseForm()
-    if person.erased_at is None and form.validate_on_submit():
-        people_service.erase_person(person.id)
-        flash(_("The person's personal data has been erased."), "success")
-        return redirect(url_for("accounts.people"))
-    status = 400 if request.method == "POST" else 200
-    return render_template("staff/people_erase.html", person=person, form=form), status
 
 
 # --- the audit log ---------------------------------------------------------------------------

@@ -15,8 +15,8 @@ from lanet.core import audit
 from lanet.core.audit import AuditEntry
 from lanet.mail.models import OutboxMessage
 from lanet.mail.service import queue_message
-from lanet.network import service as people_service
 from lanet.network.models import Institution, Person
+from lanet.privacy import service as privacy_service
 from lanet.registration.models import Invitation, Registration
 from tests.fixtures.accounts import ensure_country, new_event
 
@@ -141,13 +141,17 @@ def test_export_holds_everything_about_the_person(client, db, make_user, login, 
     assert "attachment" in response.headers["Content-Disposition"]
     assert response.headers["Cache-Control"] == "no-store"
     data = json.loads(response.get_data(as_text=True))
-    assert data["person"]["last_name"] == "Quispe"
-    assert data["person"]["email"] == "marta.quispe@gov.example"
-    assert [r["event"] for r in data["registrations"]] == ["seminar-ar-2015"]
-    assert len(data["registrations"][0]["attendance"]) == 3
-    assert data["invitations"][0]["email"] == marta.email
-    assert [m["template"] for m in data["emails"]] == ["test_message"]
-    assert [e["action"] for e in data["audit"]] == ["registration_created"]
+    assert data["person_id"] == marta.id
+    parts = data["parts"]
+    assert parts["network.person"]["last_name"] == "Quispe"
+    assert parts["network.person"]["email"] == "marta.quispe@gov.example"
+    assert [r["event"] for r in parts["registration.registrations"]] == ["seminar-ar-2015"]
+    assert len(parts["attendance.attendance"]["days"]) == 3
+    assert parts["registration.invitations"][0]["email"] == marta.email
+    assert [m["template"] for m in parts["mail.outbox"]] == ["test_message"]
+    assert parts["mail.outbox"][0]["context"] == {"note": "Marta Quispe, bienvenida"}
+    assert [e["action"] for e in parts["accounts.audit"]] == ["registration_created"]
+    assert parts["accounts.account"] is None
     assert (
         db.session.scalar(select(func.count()).where(AuditEntry.action == "person_exported")) == 1
     )
@@ -222,9 +226,9 @@ def test_erasure_needs_the_confirmation_and_happens_once(client, db, make_user, 
     db.session.expire_all()
     assert db.session.get(Person, marta.id).erased_at is None
 
-    people_service.erase_person(marta.id)
-    with pytest.raises(people_service.AlreadyErased):
-        people_service.erase_person(marta.id)
+    privacy_service.erase_person(marta.id)
+    with pytest.raises(privacy_service.AlreadyErased):
+        privacy_service.erase_person(marta.id)
     again = client.post(f"/staff/people/{marta.id}/erase", data={"confirm": "y"})
     assert again.status_code == 400
     assert client.get(f"/staff/people/{marta.id + 999}/erase").status_code == 404
@@ -259,7 +263,7 @@ def test_erasing_demo_participants_keeps_the_annual_report(seeded, db):
     with force_locale("es"):
         report_before = [t.rows for t in annual_report(2014, "es")]
     for person_id in attendees:
-        people_service.erase_person(person_id)
+        privacy_service.erase_person(person_id)
     assert _stored_totals(db) == totals_before
     with force_locale("es"):
         assert [t.rows for t in annual_report(2014, "es")] == report_before
