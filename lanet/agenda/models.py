@@ -56,7 +56,7 @@ class AgendaSpeaker(db.Model):
     agenda_item_id: Mapped[int] = mapped_column(ForeignKey("agenda_items.id", ondelete="CASCADE"))
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     # The affiliation as announced, which may differ from the person's current institution.
-    affiliation: Mapped[str | None] = mapped_column(String(300))
+    affiliation: Mapped[str | None] = mapped_column(String(300), info={"personal": True})
     position: Mapped[int] = mapped_column(default=0)
 
     item: Mapped[AgendaItem] = relationship(back_populates="speakers")

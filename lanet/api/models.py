@@ -30,7 +30,7 @@ class IdempotencyKey(db.Model):
     request_hash: Mapped[str] = mapped_column(String(64))
     # NULL while the first request is still being handled.
     response_status: Mapped[int | None]
-    response_body: Mapped[dict | list | None] = mapped_column(JSON)
+    response_body: Mapped[dict | list | None] = mapped_column(JSON, info={"personal": True})
     response_headers: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -58,7 +58,7 @@ class Registration(db.Model):
     invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitations.id"))
     # The secret of the private link; compared in constant time after lookup.
     manage_token: Mapped[str] = mapped_column(String(64), unique=True)
-    decline_reason: Mapped[str | None] = mapped_column(Text)
+    decline_reason: Mapped[str | None] = mapped_column(Text, info={"personal": True})
     waitlisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     offered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     offer_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -81,7 +81,7 @@ class Invitation(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), index=True)
-    email: Mapped[str] = mapped_column(String(254))
+    email: Mapped[str] = mapped_column(String(254), info={"personal": True})
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     language: Mapped[str] = mapped_column(String(2), default="es")
     token: Mapped[str] = mapped_column(String(64), unique=True)
