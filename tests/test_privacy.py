@@ -267,3 +267,25 @@ def test_erasing_demo_participants_keeps_the_annual_report(seeded, db):
     assert _stored_totals(db) == totals_before
     with force_locale("es"):
         assert [t.rows for t in annual_report(2014, "es")] == report_before
+
+
+def test_the_command_line_exports_and_erases_through_the_same_service(app, db, seminar):
+    _event, marta = seminar
+    runner = app.test_cli_runner()
+    exported = runner.invoke(args=["privacy", "export", str(marta.id)])
+    assert exported.exit_code == 0, exported.output
+    assert json.loads(exported.output)["parts"]["network.person"]["last_name"] == "Quispe"
+
+    refused = runner.invoke(args=["privacy", "erase", str(marta.id)], input="n\n")
+    assert refused.exit_code != 0
+    db.session.expire_all()
+    assert db.session.get(Person, marta.id).erased_at is None
+
+    erased = runner.invoke(args=["privacy", "erase", str(marta.id), "--yes"])
+    assert erased.exit_code == 0 and f"person {marta.id} erased" in erased.output
+    db.session.expire_all()
+    assert db.session.get(Person, marta.id).email is None
+    again = runner.invoke(args=["privacy", "erase", str(marta.id), "--yes"])
+    assert again.exit_code != 0 and "already erased" in again.output
+    missing = runner.invoke(args=["privacy", "export", str(marta.id + 999)])
+    assert missing.exit_code != 0 and "no person" in missing.output

@@ -54,6 +54,7 @@ PERSONAL_KEYS = frozenset(
         "comment",
         "note",
         "affiliation",
+        "manage_token",
     }
 )
 
@@ -210,12 +211,35 @@ def blank(value: Any, identifiers: Sequence[str], keys: frozenset[str] = PERSONA
 
 
 def blank_mentions(value: Any, identifiers: Sequence[str]) -> Any:
-    """Like `blank`, but only strings that name the person change; keys do not matter.
+    """For JSON that is not about the person as a whole (someone else's message, a stored API
+    answer): each object that names the person directly is blanked as `blank` does (its
+    personal keys too, so a first name beside the email goes with it); other objects keep
+    their values, and strings naming the person elsewhere are replaced."""
+    if isinstance(value, dict):
+        if any(isinstance(item, str) and mentions(item, identifiers) for item in value.values()):
+            return blank(value, identifiers)
+        return {key: blank_mentions(item, identifiers) for key, item in value.items()}
+    if isinstance(value, list):
+        return [blank_mentions(item, identifiers) for item in value]
+    if isinstance(value, str) and mentions(value, identifiers):
+        return ERASED
+    return value
 
-    For data that is not about the person as a whole (someone else's message, a stored API
-    answer), where a `name` key may well belong to someone else.
-    """
-    return blank(value, identifiers, frozenset())
+
+def redact(value: Any, identifiers: Sequence[str]) -> Any:
+    """A copy of JSON or text `value` with each whole-word mention of an identifier replaced
+    by ERASED inside the strings (for texts that are about something else, such as a
+    session's description naming its speaker)."""
+    if not identifiers:
+        return value
+    if isinstance(value, dict):
+        return {key: redact(item, identifiers) for key, item in value.items()}
+    if isinstance(value, list):
+        return [redact(item, identifiers) for item in value]
+    if isinstance(value, str):
+        pattern = "|".join(re.escape(i) for i in sorted(identifiers, key=len, reverse=True))
+        return re.sub(rf"(?<!\w)(?:{pattern})(?!\w)", ERASED, value, flags=re.IGNORECASE)
+    return value
 
 
 def _erased_value(value: Any) -> Any:
@@ -246,6 +270,7 @@ __all__ = [
     "iso",
     "mentions",
     "not_personal",
+    "redact",
     "sql_mentions",
     "strong_identifiers",
     "unfold",

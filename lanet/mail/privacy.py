@@ -118,6 +118,7 @@ declare(
                 "recipient_name",
                 "context",
                 "calendar_ics",
+                "calendar_method",
                 "last_error",
             ],
             "outbox_attachments": ["filename", "content"],
@@ -129,3 +130,4 @@ declare(
     )
 )
 not_personal("outbox_messages", ["message_id"], "a random Message-ID header, <hex@host>")
+not_personal("outbox_attachments", ["content_type"], "a MIME type")
