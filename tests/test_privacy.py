@@ -150,7 +150,7 @@ def test_export_holds_everything_about_the_person(client, db, make_user, login, 
     assert parts["registration.invitations"][0]["email"] == marta.email
     assert [m["template"] for m in parts["mail.outbox"]] == ["test_message"]
     assert parts["mail.outbox"][0]["context"] == {"note": "Marta Quispe, bienvenida"}
-    assert [e["action"] for e in parts["accounts.audit"]] == ["registration_created"]
+    assert [e["action"] for e in parts["core.audit"]] == ["registration_created"]
     assert parts["accounts.account"] is None
     assert (
         db.session.scalar(select(func.count()).where(AuditEntry.action == "person_exported")) == 1

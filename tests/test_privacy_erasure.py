@@ -281,7 +281,7 @@ def test_export_has_every_features_part(client, db, login, world):
             select(Registration.id).where(Registration.person_id == people["erased"].id)
         )
     ]
-    assert parts["accounts.audit"], "the registration's audit entries name the person"
+    assert parts["core.audit"], "the registration's audit entries name the person"
     assert parts["attendance.attendance"] == {"days": [], "summary_subscriptions": []}
     # Every declaration with an exporter has its part, and the document is JSON.
     from lanet.core.personal_data import declared

@@ -1,23 +1,17 @@
-"""Accounts and the audit log: the personal data they hold, declared for lanet.privacy."""
+"""Accounts: the personal data they hold, declared for lanet.privacy."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
-from lanet.accounts.models import ApiToken, AuditEntry, User, UserToken
+from lanet.accounts.models import ApiToken, User, UserToken
 from lanet.core.personal_data import (
     ERASED_DOMAIN,
     PersonalData,
-    blank,
-    blank_mentions,
     declare,
-    identifying_strings,
     iso,
-    mentions,
-    sql_mentions,
-    strong_identifiers,
 )
 from lanet.core.types import utcnow
 from lanet.extensions import db
@@ -85,83 +79,5 @@ declare(
         export=export_account,
         erase=erase_account,
         description="the login: email, password, one-time links and API tokens",
-    )
-)
-
-
-# --- the audit log ---------------------------------------------------------------------------
-
-
-def _entries(person: Person) -> list[AuditEntry]:
-    """Entries about the person (by id), then others that name them (by email or full name)."""
-    return list(
-        db.session.scalars(
-            select(AuditEntry)
-            .where(
-                or_(
-                    AuditEntry.person_id == person.id,
-                    (AuditEntry.object_type == "person") & (AuditEntry.object_id == person.id),
-                )
-            )
-            .order_by(AuditEntry.id)
-        )
-    )
-
-
-def _naming_entries(person: Person, exclude: set[int]) -> list[AuditEntry]:
-    identifiers = strong_identifiers(person)
-    candidates = db.session.scalars(
-        select(AuditEntry)
-        .where(
-            or_(
-                sql_mentions(AuditEntry.changes, identifiers),
-                sql_mentions(AuditEntry.actor, identifiers),
-            )
-        )
-        .order_by(AuditEntry.id)
-    )
-    return [
-        e
-        for e in candidates
-        if e.id not in exclude
-        and (mentions(e.changes, identifiers) or mentions(e.actor, identifiers))
-    ]
-
-
-def export_audit(person: Person) -> list[dict[str, Any]]:
-    return [
-        {
-            "at": iso(entry.at),
-            "action": entry.action,
-            "object_type": entry.object_type,
-            "object_id": entry.object_id,
-            "changes": entry.changes,
-        }
-        for entry in _entries(person)
-    ]
-
-
-def erase_audit(person: Person) -> None:
-    identifiers = identifying_strings(person)
-    linked = _entries(person)
-    for entry in linked:
-        entry.changes = blank(entry.changes or {}, identifiers)
-    # Someone else's entry may name the person (an invitation sent to their address): only
-    # the strings that name them change there.
-    strong = strong_identifiers(person)
-    for entry in _naming_entries(person, {e.id for e in linked}):
-        entry.changes = blank_mentions(entry.changes or {}, strong)
-        if mentions(entry.actor, strong):
-            entry.actor = "[erased]"
-
-
-declare(
-    PersonalData(
-        name="accounts.audit",
-        columns={"audit_entries": ["changes", "actor"]},
-        export=export_audit,
-        erase=erase_audit,
-        description="who changed what: personal values in the changes are blanked, the "
-        "entries stay",
     )
 )

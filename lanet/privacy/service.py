@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from lanet.accounts import audit
+from lanet.core import audit
 from lanet.core.personal_data import PersonalData, declared
 from lanet.core.types import utcnow
 from lanet.extensions import db
