@@ -70,7 +70,12 @@ def _declare_personal_data() -> None:
     (DESIGN rule 12); `lanet.privacy` exports and erases a person through those declarations,
     and tests/test_privacy_coverage.py fails while a personal column is left undeclared."""
     import lanet.accounts.privacy
+    import lanet.agenda.privacy
+    import lanet.api.privacy
     import lanet.attendance.privacy
+    import lanet.calendars.privacy
+    import lanet.core.privacy
+    import lanet.events.privacy
     import lanet.mail.privacy
     import lanet.network.privacy
     import lanet.registration.privacy  # noqa: F401

@@ -170,3 +170,19 @@ def test_a_declaration_must_do_something():
         personal_data.PersonalData(name="nofeature", columns={}, erase=lambda p: None)
     with pytest.raises(ValueError):
         personal_data.not_personal("t", ["c"], "  ")
+
+
+def test_create_app_loads_every_features_privacy_module(app):
+    """A privacy.py that create_app does not import declares nothing."""
+    import sys
+    from pathlib import Path
+
+    import lanet
+
+    root = Path(lanet.__file__).parent
+    modules = {
+        f"lanet.{path.parent.name}.privacy"
+        for path in root.glob("*/privacy.py")
+        if path.parent.name != "privacy"
+    }
+    assert modules and modules <= set(sys.modules)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -14,9 +15,7 @@ def _fits(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
-def test_people_export_and_erasure_in_the_browser(
-    db, browser, make_user, live_server, artifacts
-):
+def test_people_export_and_erasure_in_the_browser(db, browser, make_user, live_server, artifacts):
     staff = make_user("staff", email="privacy@e2e.lanet.example")
     person = Person(
         first_name="Itzel",
@@ -47,7 +46,7 @@ def test_people_export_and_erasure_in_the_browser(
 
         with page.expect_download() as download:
             page.get_by_role("link", name="Export (JSON)").click()
-        data = json.loads(open(download.value.path(), encoding="utf-8").read())
+        data = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
         assert data["parts"]["network.person"]["email"] == "itzel.huanca@ministerio.example"
 
         page.get_by_role("link", name="Erase").click()
