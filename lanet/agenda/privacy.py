@@ -73,8 +73,9 @@ def _names(version: AgendaVersion, identifiers: list[str]) -> bool:
     ]
 
 
-def export_speaking(person: Person) -> list[dict[str, Any]]:
-    return [
+def export_speaking(person: Person) -> dict[str, list[dict[str, Any]]]:
+    """Sessions in the draft the person speaks at, and published versions that list them."""
+    draft = [
         {
             "event": db.session.get(Event, s.item.event_id).slug,
             "session": s.item.title,
@@ -83,6 +84,22 @@ def export_speaking(person: Person) -> list[dict[str, Any]]:
         }
         for s in _speaking(person)
     ]
+    published = []
+    for version in _versions(person, {s.item.event_id for s in _speaking(person)}):
+        for item in version.items or []:
+            for speaker in item.get("speakers", []):
+                if speaker.get("person_id") == person.id:
+                    published.append(
+                        {
+                            "event": db.session.get(Event, version.event_id).slug,
+                            "version": version.version,
+                            "session": item.get("title"),
+                            "starts_at": item.get("starts_at"),
+                            "name": speaker.get("name"),
+                            "affiliation": speaker.get("affiliation"),
+                        }
+                    )
+    return {"draft": draft, "published": published}
 
 
 def erase_speaking(person: Person) -> None:
