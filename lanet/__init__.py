@@ -73,7 +73,9 @@ def _declare_personal_data() -> None:
     import lanet.agenda.privacy
     import lanet.api.privacy
     import lanet.attendance.privacy
+    import lanet.bulletin.privacy
     import lanet.calendars.privacy
+    import lanet.certificates.privacy
     import lanet.core.privacy
     import lanet.events.privacy
     import lanet.mail.privacy

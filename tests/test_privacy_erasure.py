@@ -19,6 +19,7 @@ from sqlalchemy import JSON, LargeBinary, String, select
 from lanet.accounts.models import User
 from lanet.agenda import service as agenda_service
 from lanet.api.models import IdempotencyKey
+from lanet.bulletin.models import Contact
 from lanet.calendars import build
 from lanet.calendars import service as calendars_service
 from lanet.core.models import StoredFile
@@ -133,19 +134,22 @@ def world(client, db, make_user, bearer):
     agenda_service.publish(event.id, user_id=staff.id)
     db.session.commit()
     calendars_service.rebuild_event(event.id)
+    # Earlier versions stored each participant's own calendar; such files may remain.
     for person in people.values():
         registration = db.session.scalar(
             select(Registration).where(Registration.person_id == person.id)
         )
         calendars_service.store(
-            calendars_service.registration_key(registration.id, "es"),
+            f"calendar/registration/{registration.id}/es.ics",
             build.registration_calendar(registration, "es"),
         )
     db.session.commit()
 
-    # The person also has an account (a focal point), invited by staff.
+    # The person also has an account (a focal point), and both receive the bulletin.
     account = User(email=ERASED_EMAIL, person=people["erased"], password_hash="x")
     db.session.add(account)
+    for first, last, email in ((*ERASED_NAMES, ERASED_EMAIL), (*KEPT_NAMES, KEPT_EMAIL)):
+        db.session.add(Contact(email=email, name=f"{first} {last}", position=f"Jefa {last}"))
     db.session.commit()
     event.retry_keys = keys  # the test of replays uses them
     return event, people, staff
@@ -166,6 +170,7 @@ def test_the_scan_finds_the_data_before_erasure(world):
         "api_idempotency_keys.response_body",
         "invitations.email",
         "users.email",
+        "bulletin_contacts.name",
     ):
         assert column in found, column
 
@@ -190,6 +195,7 @@ def test_erasure_leaves_no_trace_of_the_person_in_any_column(client, db, login, 
         "agenda_items.description",
         "api_idempotency_keys.response_body",
         "invitations.email",
+        "bulletin_contacts.email",
     ):
         assert column in still, column
 
@@ -225,7 +231,15 @@ def test_erasure_leaves_no_trace_of_the_person_in_any_column(client, db, login, 
     # Calendars naming the person (their own; those with the agenda, which listed them as a
     # speaker) were deleted, to be built again without them; the others are still stored.
     keys = set(db.session.scalars(select(StoredFile.key)))
-    assert not any(k.endswith("-agenda.ics") or "/registration/" in k for k in keys)
+    assert not any(k.endswith("-agenda.ics") for k in keys)
+    registration_files = {
+        db.session.scalar(
+            select(Registration.person_id).where(Registration.id == int(k.split("/")[2]))
+        )
+        for k in keys
+        if k.startswith("calendar/registration/")
+    }
+    assert registration_files == {kept.id}
     assert f"calendar/event/{event.id}/es.ics" in keys
     rebuilt = client.get(f"/events/{event.slug}/calendar.ics?agenda=1&lang=es")
     text = unfold(rebuilt.get_data(as_text=True))

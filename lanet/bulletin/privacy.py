@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from lanet.bulletin import content
 from lanet.bulletin.contacts import withdraw_queued
 from lanet.bulletin.models import Bulletin, BulletinDelivery, Contact
+from lanet.core.personal_data import PersonalData, declare, not_personal
 from lanet.extensions import db
 from lanet.network.models import Person
 
@@ -105,3 +106,24 @@ def erase(person: Person) -> None:
         bulletin.html = {k: content.to_html(v) for k, v in bodies.items()}
         bulletin.version += 1
     db.session.flush()
+
+
+declare(
+    PersonalData(
+        name="bulletin.contacts",
+        columns={
+            "bulletin_contacts": ["email", "name", "position", "institution"],
+            "bulletin_deliveries": ["email"],
+            "bulletins": ["titles", "bodies", "html"],
+        },
+        export=export,
+        erase=erase,
+        description="the person as a contact (deleted), past sends (address blanked), and "
+        "their name in bulletins' text",
+    )
+)
+not_personal(
+    "bulletin_lists",
+    ["name", "countries", "kinds"],
+    "a distribution list's name and its filters (countries, kinds of contact)",
+)

@@ -1,8 +1,9 @@
 """Stored calendar files: declared for lanet.privacy.
 
-A participant's own calendar names them as attendee (CN and mailto:); an event's calendar
-with its agenda names the speakers. Erasure deletes every stored calendar that names the
-person: files are rebuilt from the (by then blanked) data when next asked for.
+An event's calendar with its agenda names the speakers; a participant's own calendar (stored
+by earlier versions under calendar/registration/<id>/, and possibly still there) names them
+as attendee. Erasure deletes every stored calendar that names the person: files are rebuilt
+from the (by then blanked) data when next asked for.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from sqlalchemy import delete, select
 
 from lanet.certificates.models import Certificate, CertificateDecision, CertificateStatus
 from lanet.core.models import StoredFile
+from lanet.core.personal_data import PersonalData, declare, not_personal
 from lanet.core.types import utcnow
 from lanet.extensions import db
 from lanet.network.models import Person
@@ -68,3 +69,28 @@ def erase(person: Person) -> None:
     db.session.execute(
         delete(CertificateDecision).where(CertificateDecision.person_id == person.id)
     )
+
+
+declare(
+    PersonalData(
+        name="certificates.certificates",
+        columns={
+            "certificates": ["holder_name", "error", "withdrawn_reason"],
+            "certificate_decisions": ["reason"],
+        },
+        export=export,
+        erase=erase,
+        description="certificates withdrawn, PDFs deleted, holder name blanked; decisions deleted",
+    )
+)
+not_personal(
+    "certificate_templates",
+    ["titles", "bodies", "issuer", "roles"],
+    "a certificate template's wording and issuer; holders' names are filled in when rendered",
+)
+not_personal(
+    "certificate_images",
+    ["content", "content_type", "signer_name", "signer_position"],
+    "logos and the signing official's signature, name and title as printed on certificates: "
+    "the issuing institution's act, entered by staff, not a participant's data",
+)

@@ -99,6 +99,8 @@ def erase_messages(person: Person) -> None:
         # The iMIP part names the person as attendee, with their address.
         message.calendar_ics = None
         message.calendar_method = None
+        # Extra headers (a bulletin's List-Unsubscribe) carry a link tied to the recipient.
+        message.headers = None
         message.attachments.clear()
     identifiers = strong_identifiers(person)
     for message in messages_naming(person, {m.id for m in own}):
@@ -119,6 +121,7 @@ declare(
                 "context",
                 "calendar_ics",
                 "calendar_method",
+                "headers",
                 "last_error",
             ],
             "outbox_attachments": ["filename", "content"],
