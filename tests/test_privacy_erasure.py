@@ -285,15 +285,6 @@ def test_export_has_every_features_part(client, db, login, world):
     ]
     templates = sorted(m["template"] for m in parts["mail.outbox"])
     assert "agenda_update" in templates and "invitation" in templates
-    assert parts["calendars.stored_files"] == [
-        k
-        for k in sorted(_db.session.scalars(select(StoredFile.key)))
-        if k.startswith("calendar/registration/")
-        and int(k.split("/")[2])
-        == _db.session.scalar(
-            select(Registration.id).where(Registration.person_id == people["erased"].id)
-        )
-    ]
     assert parts["core.audit"], "the registration's audit entries name the person"
     assert parts["attendance.attendance"] == {"days": [], "summary_subscriptions": []}
     # Every declaration with an exporter has its part, and the document is JSON.

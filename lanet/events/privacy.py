@@ -13,4 +13,10 @@ not_personal(
     ["title", "title_translations", "description", "audience", "note", "venue", "slug"],
     "the event as announced: its title, description, audience, venue and organizers' note",
 )
+not_personal(
+    "events",
+    ["description_translations", "audience_translations", "cancellation_reason"],
+    "the event's description and audience in es/pt/en, and why it was cancelled, as "
+    "announced to everyone registered",
+)
 not_personal("series", ["name_translations", "description"], "a seminar series' name and text")

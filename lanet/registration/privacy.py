@@ -9,8 +9,9 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import delete, or_, select
 
+from lanet.core.models import StoredFile
 from lanet.core.personal_data import ERASED_DOMAIN, PersonalData, declare, iso
 from lanet.extensions import db
 from lanet.network.models import Person
@@ -46,16 +47,28 @@ def export_registrations(person: Person) -> list[dict[str, Any]]:
 
 
 def erase_registrations(person: Person) -> None:
-    for registration in registrations_of(person):
+    registrations = registrations_of(person)
+    for registration in registrations:
         registration.decline_reason = None
         # The old private link stops working; the row stays for the totals.
         registration.manage_token = secrets.token_urlsafe(32)
+    # Earlier versions stored each participant's own calendar (with their name and address)
+    # under calendar/registration/<id>/; such files may still be there.
+    for registration in registrations:
+        db.session.execute(
+            delete(StoredFile)
+            .where(StoredFile.key.like(f"calendar/registration/{registration.id}/%"))
+            .execution_options(synchronize_session=False)
+        )
 
 
 declare(
     PersonalData(
         name="registration.registrations",
-        columns={"registrations": ["decline_reason", "manage_token"]},
+        columns={
+            "registrations": ["decline_reason", "manage_token"],
+            "stored_files": ["content"],
+        },
         export=export_registrations,
         erase=erase_registrations,
         description="registrations stay for the totals; the decline reason and private link go",
