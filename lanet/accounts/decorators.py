@@ -1,46 +1,9 @@
-"""Route guards that ask the permission layer; every protected page declares its action."""
+"""Route guards that ask the permission layer; every protected page declares its action.
 
-from __future__ import annotations
+The guard lives in `lanet.core.access` (so that features below accounts can use it too); it
+is named here for the features above accounts, which think in accounts' terms.
+"""
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
+from lanet.core.access import PROTECTED, permission_required
 
-from flask import abort
-from flask_login import current_user
-
-from lanet.accounts.permissions import Action, can
-from lanet.extensions import login_manager
-
-# endpoint function -> action, read by the access-matrix test to find every protected page.
-PROTECTED: dict[str, Action] = {}
-
-
-def permission_required(
-    action: Action, obj_from: Callable[..., Any] | None = None
-) -> Callable[[Callable], Callable]:
-    """Anonymous visitors go to the login page; signed-in users without the right get 403.
-
-    `obj_from(**view_args)` returns the object the action applies to (an event, a country code);
-    when it returns None the page does not exist (404).
-    """
-
-    def decorator(view: Callable) -> Callable:
-        PROTECTED[f"{view.__module__}.{view.__name__}"] = action
-
-        @wraps(view)
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
-            if not current_user.is_authenticated:
-                return login_manager.unauthorized()
-            obj = None
-            if obj_from is not None:
-                obj = obj_from(**kwargs)
-                if obj is None:
-                    abort(404)
-            if not can(current_user, action, obj):
-                abort(403)
-            return view(*args, **kwargs)
-
-        return wrapped
-
-    return decorator
+__all__ = ["PROTECTED", "permission_required"]

@@ -8,6 +8,7 @@ from flask import Flask, g
 from flask_babel import lazy_gettext as _l
 
 from lanet.accounts.models import User
+from lanet.core import access
 from lanet.extensions import db, login_manager
 
 
@@ -37,6 +38,8 @@ def init_app(app: Flask) -> None:
     from lanet.accounts.permissions import can
 
     _configure(app)
+    # Every page guard (lanet/core/access.py) asks this permission layer.
+    access.use_permission_check(can)
     # Templates ask the same permission layer as the views: `{% if can(current_user, "x") %}`.
     app.jinja_env.globals["can"] = can
     app.jinja_env.globals["role_label"] = role_label

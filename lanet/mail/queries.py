@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import func, select
 
-from lanet.events.models import Event
+from lanet.core import signals
 from lanet.extensions import db
 from lanet.mail.models import OutboxMessage
 
@@ -45,6 +45,7 @@ def status_counts() -> dict[str, int]:
     return {status: count for status, count in rows}
 
 
-def outbox_events() -> list[Event]:
+def outbox_events() -> list:
+    """The events the outbox names, by title (the events feature hands them over)."""
     ids = select(OutboxMessage.event_id).where(OutboxMessage.event_id.is_not(None)).distinct()
-    return list(db.session.scalars(select(Event).where(Event.id.in_(ids)).order_by(Event.title)))
+    return list(signals.collect_events(list(db.session.scalars(ids))).values())

@@ -5,8 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from lanet.accounts.decorators import permission_required
-from lanet.accounts.permissions import Action
+from lanet.core.access import permission_required
 from lanet.mail import queries, service
 from lanet.mail.forms import STATUS_LABELS, OutboxFilterForm, ResendForm
 
@@ -21,7 +20,7 @@ def _filter_args() -> dict[str, str]:
 
 
 @bp.get("/staff/outbox")
-@permission_required(Action.view_outbox)
+@permission_required("view_outbox")
 def outbox():
     form = OutboxFilterForm(request.args)
     valid = form.validate()
@@ -47,7 +46,7 @@ def outbox():
 
 
 @bp.post("/staff/outbox/<int:message_id>/resend")
-@permission_required(Action.view_outbox)
+@permission_required("view_outbox")
 def resend(message_id: int):
     form = ResendForm()
     if not form.validate_on_submit():
