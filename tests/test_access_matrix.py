@@ -250,6 +250,10 @@ MATRIX: tuple[Row, ...] = (
     _staff_row("api_bulletin.add_contact", "POST"),
     _staff_row("api_bulletin.list_lists"),
     _staff_row("api_bulletin.create_list", "POST"),
+    # the staff page for API tokens
+    _staff_row("staff_tokens.token_list"),
+    _staff_row("staff_tokens.token_list", "POST"),
+    _staff_row("staff_tokens.revoke", "POST", token_id="api_token_id"),
     # event management through the API
     _staff_row("api_manage_events.create_event", "POST"),
     _event_row("api_manage_events.update_event", "PATCH"),

@@ -257,3 +257,46 @@ def test_the_operations_are_in_the_openapi_document(client):
         assert method in paths[path], path
     parameters = paths["/api/v1/events"]["post"]["parameters"]
     assert "Idempotency-Key" in [p["name"] for p in parameters]
+
+
+def test_staff_issue_a_token_shown_once_and_revoke_it(client, db, make_user, login):
+    from lanet.accounts.models import ApiToken
+
+    staff = make_user("staff")
+    holder = make_user("organizer", event=create_open_event())
+    login(client, staff)
+    page = client.get("/staff/api-tokens?lang=en")
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
+    expires = date.today() + timedelta(days=30)
+    issued = client.post(
+        "/staff/api-tokens?lang=en",
+        data={"user_id": holder.id, "name": "ministry sync", "expires_on": expires.isoformat()},
+    )
+    assert issued.status_code == 200
+    html = issued.data.decode()
+    plain = html.split("data-token>", 1)[1].split("<", 1)[0]
+    assert plain.startswith("lanet_")
+    token = db.session.scalar(select(ApiToken))
+    assert token.name == "ministry sync" and token.expires_at.date() == expires
+    assert plain not in client.get("/staff/api-tokens").data.decode()  # shown once
+    headers = {"Authorization": f"Bearer {plain}"}
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    past = client.post(
+        "/staff/api-tokens?lang=en",
+        data={"user_id": holder.id, "name": "old", "expires_on": "2015-01-01"},
+    )
+    assert past.status_code == 422 and b"after today" in past.data
+    client.post(f"/staff/api-tokens/{token.id}/revoke")
+    assert client.get("/api/v1/me", headers=headers).status_code == 401
+
+
+def test_an_expired_token_is_refused(client, db, make_user):
+    from lanet.api.tokens import issue_token
+
+    user = make_user("staff")
+    token, plain = issue_token(user.id, "soon", datetime.now(UTC) + timedelta(minutes=1))
+    headers = {"Authorization": f"Bearer {plain}"}
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    token.expires_at = datetime.now(UTC) - timedelta(seconds=1)
+    db.session.commit()
+    assert client.get("/api/v1/me", headers=headers).status_code == 401

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from datetime import datetime
 
 from sqlalchemy import select
 
@@ -31,19 +32,40 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def issue_token(user_id: int, name: str) -> tuple[ApiToken, str]:
-    """Creates a token for an active user; returns the row and the plain token (shown once)."""
+def issue_token(
+    user_id: int,
+    name: str,
+    expires_at: datetime | None = None,
+    *,
+    issued_by: int | None = None,
+) -> tuple[ApiToken, str]:
+    """Creates a token for an active user; returns the row and the plain token (shown once).
+    A token with `expires_at` stops working at that instant."""
     user = db.session.get(User, user_id)
     if user is None or not user.active:
         raise TokenError("no active user with this id")
     name = (name or "").strip()
     if not name or len(name) > 120:
         raise TokenError("a token needs a name of 1 to 120 characters")
+    if expires_at is not None and expires_at <= utcnow():
+        raise TokenError("a token must expire in the future")
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(user_id=user.id, name=name, token_hash=hash_token(plain))
+    token = ApiToken(
+        user_id=user.id, name=name, token_hash=hash_token(plain), expires_at=expires_at
+    )
     db.session.add(token)
     db.session.flush()
-    audit.record("api_token.issue", "api_token", token.id, changes={"name": name}, user_id=None)
+    audit.record(
+        "api_token.issue",
+        "api_token",
+        token.id,
+        changes={
+            "name": name,
+            "user": user.email,
+            "expires_at": expires_at.isoformat() if expires_at else None,
+        },
+        user_id=issued_by,
+    )
     db.session.commit()
     return token, plain
 
@@ -80,9 +102,11 @@ def authenticate(presented: str) -> tuple[User, ApiToken] | None:
     # The lookup is by hash; comparing again in constant time keeps timing from saying more.
     if token is None or not hmac.compare_digest(token.token_hash, digest):
         return None
+    now = utcnow()
     if token.revoked_at is not None or not token.user.active:
         return None
-    now = utcnow()
+    if token.expires_at is not None and token.expires_at <= now:
+        return None
     last = token.last_used_at
     if last is None or (now - last).total_seconds() > _LAST_USED_RESOLUTION_SECONDS:
         token.last_used_at = now

@@ -53,6 +53,10 @@ def _init_api(state: BlueprintSetupState) -> None:
         api.register_blueprint(blueprint)
     _document_common_responses(api)
     app.extensions["lanet_api"] = api
+    # The staff page for issuing and revoking tokens (HTML, under /staff).
+    from lanet.api.token_pages import bp as token_pages
+
+    app.register_blueprint(token_pages)
 
 
 def _document_common_responses(api: LanetApi) -> None:
