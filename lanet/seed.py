@@ -39,13 +39,17 @@ from lanet.registration.models import Registration
 
 # --- What the demo adds to the report's facts ------------------------------------------------
 
-# The planned Lemkin part is open for registration in the demo, with country quotas, so that
-# registering, quotas and the waiting list can be tried at once.
+# The Lemkin part the report planned for May 2015 took registrations, with country quotas,
+# from January 2015 until two weeks before it; it is history now (closed). The demo's open
+# events are in the present: see lanet/seed_forthcoming.py.
 OPEN_EVENT = "lemkin-c2-p2"
 OPEN_EVENT_CAPACITY = 40
 OPEN_EVENT_QUOTAS: dict[str, int] = {"AR": 4, "BR": 3, "CO": 3, "MX": 3, "PE": 3}
-# Opened when the report was written; left without a closing date so the demo stays open.
 OPEN_EVENT_REGISTRATION_OPENS_AT = datetime(2015, 1, 15, 12, 0, tzinfo=UTC)
+OPEN_EVENT_REGISTRATION_CLOSES_AT = datetime(2015, 4, 17, 21, 0, tzinfo=UTC)
+# The report names no site for it ("Latin America"); the Secretariat plans it in Buenos Aires
+# time, so its dates and agenda show in a Latin American zone rather than in UTC.
+OPEN_EVENT_TIMEZONE = "America/Argentina/Buenos_Aires"
 # Applicants nominated per quota country on top of the cycle-2 participants coming back,
 # enough for some quotas to fill and put a few people on the waiting list.
 OPEN_EVENT_NEWCOMERS_PER_QUOTA_COUNTRY = 2
@@ -499,6 +503,10 @@ def seed_demo(random_seed: int = 2014) -> dict[str, int]:
     session.flush()
     _sync_seat_counters()
     session.commit()
+    # The present: forthcoming events, created through the Secretariat's own services.
+    from lanet.seed_forthcoming import seed_forthcoming
+
+    seed_forthcoming()
     return seed_counts()
 
 
@@ -638,7 +646,7 @@ def _seed_events(cycles: dict[tuple[str, int], Cycle]) -> dict[str, Event]:
             audience=event_data.audience,
             city=event_data.city,
             country_code=event_data.country,
-            timezone=event_data.timezone,
+            timezone=OPEN_EVENT_TIMEZONE if event_data.slug == OPEN_EVENT else event_data.timezone,
             start_date=event_data.start_date,
             end_date=event_data.end_date,
             date_precision=event_data.date_precision,
@@ -654,9 +662,10 @@ def _new_event(event_data: data.EventData) -> Event:
     """A new event row with the state a user may later change (status, capacity, quotas)."""
     event = Event(slug=event_data.slug, status=event_data.status, seats_confirmed=0)
     if event_data.slug == OPEN_EVENT:
-        event.status = "open"
+        event.status = "closed"
         event.capacity = OPEN_EVENT_CAPACITY
         event.registration_opens_at = OPEN_EVENT_REGISTRATION_OPENS_AT
+        event.registration_closes_at = OPEN_EVENT_REGISTRATION_CLOSES_AT
         event.quotas = [
             EventQuota(country_code=country, seats=seats, seats_confirmed=0)
             for country, seats in OPEN_EVENT_QUOTAS.items()

@@ -48,10 +48,10 @@ def test_counts(demo):
     _, counts = demo
     assert counts["member_countries"] == 18
     assert counts["countries"] == len(demo_data.COUNTRIES)
-    assert counts["events"] == 21
+    assert counts["events"] == len(demo_data.EVENTS) + 3  # the report's, and the present's
     assert counts["people"] >= 300
     assert counts["series"] == 1
-    assert counts["cycles"] == 2
+    assert counts["cycles"] == 3
     assert counts["registrations"] > 400
     assert counts["attendance"] > counts["registrations"]
     assert counts["users"] == 3
@@ -134,19 +134,44 @@ def test_seat_counters_equal_confirmed_registrations(demo):
         assert quota.seats_confirmed == holding <= quota.seats
 
 
-def test_the_open_lemkin_part_takes_registrations_with_quotas(demo):
+def test_the_may_2015_part_is_history_in_its_own_timezone(demo):
     event = _event("lemkin-c2-p2")
-    assert event.status == "open"
+    assert event.status == "closed"
+    assert event.timezone == "America/Argentina/Buenos_Aires"
     assert event.capacity == 40
     assert event.cycle.number == 2 and event.part_number == 2
-    assert event.registration_opens_at <= datetime.now(UTC)
-    assert event.registration_closes_at is None
+    assert event.registration_closes_at < datetime(2015, 5, 1, tzinfo=UTC)
     assert {q.country_code for q in event.quotas} <= set(demo_data.MEMBER_COUNTRIES)
     statuses = set(
         db.session.scalars(select(Registration.status).where(Registration.event_id == event.id))
     )
     assert {"confirmed", "waitlisted"} <= statuses
     assert _event("cl-policing-course-2015").status == "planned"
+
+
+def test_the_present_has_a_forthcoming_cycle_and_meeting_open_with_quotas(demo):
+    from lanet.registration.queries import registration_is_open
+
+    today = datetime.now(UTC).date()
+    part_one, part_two = _event("lemkin-c3-p1"), _event("lemkin-c3-p2")
+    assert (part_one.cycle.number, part_one.part_number) == (3, 1)
+    assert (part_two.cycle.number, part_two.part_number) == (3, 2)
+    assert part_one.city == "Oświęcim" and part_one.timezone == "Europe/Warsaw"
+    assert 60 < (part_one.start_date - today).days < 150
+    assert (part_two.start_date - part_one.start_date).days > 90
+    assert part_two.country_code in demo_data.MEMBER_COUNTRIES
+    assert registration_is_open(part_one) and part_two.status == "planned"
+    assert part_one.quotas and sum(q.seats for q in part_one.quotas) <= part_one.capacity
+    # Copied from cycle 2 part 1: its agenda skeleton, moved to the new dates, as a draft.
+    items = db.session.scalars(select(AgendaItem).where(AgendaItem.event_id == part_one.id)).all()
+    assert items and all(
+        part_one.start_date <= i.starts_at.astimezone(ZoneInfo("Europe/Warsaw")).date()
+        for i in items
+    )
+    meeting = _event("focal-points-meeting-next")
+    assert meeting.kind == "focal_points_meeting" and registration_is_open(meeting)
+    assert {q.country_code for q in meeting.quotas} == set(demo_data.MEMBER_COUNTRIES)
+    assert meeting.start_date > today
 
 
 def test_many_complete_cycle_one(demo):
@@ -227,7 +252,13 @@ def test_partners_and_lemkin_cycles(demo):
     assert ("AIPR", "organizer") in partners
     assert ("OSAPG", "collaborator") in partners
     assert ("Ministerio de Relaciones Exteriores y Culto de Costa Rica", "organizer") in partners
-    assert db.session.scalar(select(func.count()).select_from(EventPartner)) == sum(
+    report_slugs = [e.slug for e in demo_data.EVENTS]
+    assert db.session.scalar(
+        select(func.count())
+        .select_from(EventPartner)
+        .join(Event)
+        .where(Event.slug.in_(report_slugs))
+    ) == sum(
         len(e.organizers + e.collaborators + e.supporters + e.funders) for e in demo_data.EVENTS
     )
     aipr = db.session.scalars(select(Institution).where(Institution.code == "AIPR")).one()
@@ -246,8 +277,10 @@ def test_demo_accounts(demo):
         "focal.ar@lanet.example",
     }
     assert [r.role for r in users["staff@lanet.example"].roles] == ["staff"]
-    (organizer,) = users["organizer@lanet.example"].roles
-    assert (organizer.role, organizer.event_id) == ("organizer", _event("lemkin-c2-p2").id)
+    organizer = users["organizer@lanet.example"].roles
+    assert {(r.role, r.event_id) for r in organizer} == {
+        ("organizer", _event(slug).id) for slug in ("lemkin-c2-p2", "lemkin-c3-p1", "lemkin-c3-p2")
+    }
     (focal,) = users["focal.ar@lanet.example"].roles
     assert (focal.role, focal.country_code) == ("focal_point", "AR")
     assert all(user.person.email == user.email for user in users.values())
