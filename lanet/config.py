@@ -158,12 +158,9 @@ def load() -> dict:
         # test's app (tests/apps.py) sets it to show the race the seat lock prevents.
         "SEAT_LOCK_DISABLED_FOR_TESTS": False,
         "FILES_FOLDER": os.environ.get("FILES_FOLDER", str(instance / "files")),
-        # Capacity and quota edits take the event row lock; switched off only by tests that
-        # show the race it prevents (both variables are needed).
-        "EVENT_EDIT_LOCK": not (
-            os.environ.get("LANET_EVENT_EDIT_LOCK") == "0"
-            and _bool("LANET_ALLOW_UNSAFE_TEST_SWITCHES")
-        ),
+        # Test configuration only, never read from the environment: the capacity-edit
+        # concurrency test's app (tests/apps.py) sets it to show the race the edit lock prevents.
+        "EVENT_EDIT_LOCK_DISABLED_FOR_TESTS": False,
         "DEV_PAGES": _bool("LANET_DEV_PAGES", default=not mail_server),
         "BABEL_DEFAULT_LOCALE": "es",
         "BABEL_DEFAULT_TIMEZONE": "UTC",

@@ -8,6 +8,7 @@ lock prevents shows reliably on a 2-core machine instead of once in a while.
 
 from __future__ import annotations
 
+import sys
 import time
 
 from flask import Flask
@@ -34,5 +35,35 @@ def seat_race_app(lock: str = "on") -> Flask:
         # switched off), on which the seat decision is made and written right after.
         if statement.lstrip().startswith("SELECT events.capacity, events.seats_confirmed"):
             time.sleep(SEAT_WINDOW)
+
+    return app
+
+
+# How long a capacity edit pauses after reading the event (seconds).
+EDIT_WINDOW = 1.0
+
+
+def edit_race_app(lock: str = "on") -> Flask:
+    """LANET's app with the capacity-edit lock on or off (its one test switch,
+    `EVENT_EDIT_LOCK_DISABLED_FOR_TESTS`); both pause after the edit reads the event, so the
+    registrations that arrive meanwhile show what the lock is for."""
+    from lanet import create_app
+    from lanet.extensions import db
+
+    if lock not in ("on", "off"):
+        raise ValueError("lock is 'on' or 'off'")
+    app = create_app({"EVENT_EDIT_LOCK_DISABLED_FOR_TESTS": lock == "off"})
+    with app.app_context():
+        engine = db.engine
+
+    @event.listens_for(engine, "handle_error")
+    def _log_refusals(context) -> None:
+        # Into the server log, where the test reads which constraint refused a write.
+        print(f"database refused: {context.original_exception!r}", file=sys.stderr, flush=True)
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _pause_after_the_edit_reads(_conn, _cursor, _statement, _params, context, _many) -> None:
+        if context is not None and context.execution_options.get("lanet_event_edit_read"):
+            time.sleep(EDIT_WINDOW)
 
     return app

@@ -297,3 +297,13 @@ def test_series_and_completion(db):
         series.create_series("lemkin-x", {"en": "Again"}, 2)
     assert "code" in refused.value.errors
     assert collect_completions([first.id]) == {first.id: []}
+
+
+def test_capacity_keeps_room_for_the_seats_quotas_reserve(db):
+    event = create_open_event(capacity=6, quotas={"AR": 3})
+    for number in range(3):
+        _register(event, number)  # three seats outside the quota
+    with pytest.raises(EventInvalid) as refused:
+        editing.set_capacity(event.id, 5, {"AR": 3})
+    assert "3" in str(refused.value.errors["capacity"])
+    editing.set_capacity(event.id, 6, {"AR": 3})

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from lanet.accounts.models import RoleName, User, UserRole
 from lanet.core import audit, signals
-from lanet.events.locks import edit_lock_enabled, lock_event
+from lanet.events.locks import lock_event
 from lanet.events.models import Event, EventPartner, EventQuota, EventStatus
 from lanet.events.validation import EventInput, EventInvalid, check
 from lanet.extensions import db
@@ -191,7 +191,7 @@ def update_event(event_id: int, data: EventInput, *, user_id: int | None = None)
 
 
 def _event_for_edit(event_id: int) -> Event:
-    event = lock_event(event_id) if edit_lock_enabled() else db.session.get(Event, event_id)
+    event = lock_event(event_id)
     if event is None:
         raise EventInvalid({"event": _("No such event.")})
     return event

@@ -17,15 +17,16 @@ from lanet.extensions import db
 
 
 def lock_event(event_id: int) -> Event | None:
-    """The event, locked until the transaction ends and read fresh from the database."""
-    return db.session.scalar(
+    """The event, locked until the transaction ends and read fresh from the database.
+
+    The one test switch (set only by tests/apps.py, never from the environment) reads the
+    same row without the lock, to show the race the lock prevents. Same algorithm either way.
+    """
+    query = (
         select(Event)
         .where(Event.id == event_id)
-        .with_for_update(key_share=True)
-        .execution_options(populate_existing=True)
+        .execution_options(populate_existing=True, lanet_event_edit_read=True)
     )
-
-
-def edit_lock_enabled() -> bool:
-    """The edit lock can be switched off only by tests, to show the race it prevents."""
-    return current_app.config.get("EVENT_EDIT_LOCK", True) is not False
+    if not current_app.config.get("EVENT_EDIT_LOCK_DISABLED_FOR_TESTS"):
+        query = query.with_for_update(key_share=True)
+    return db.session.scalar(query)

@@ -321,6 +321,18 @@ def _check_seats(
                 total=total,
                 capacity=capacity,
             )
+    if event is not None and capacity is not None and not errors.keys() & {"capacity", "quotas"}:
+        # Seats taken outside the quotas plus the seats the quotas reserve must still fit:
+        # otherwise a quota country would find its reserved seats gone.
+        outside = event.seats_confirmed - sum(confirmed.values())
+        if outside + total > capacity:
+            errors["capacity"] = _(
+                "The capacity cannot be %(capacity)s: %(outside)s seats are confirmed outside"
+                " the quotas and the quotas reserve %(reserved)s.",
+                capacity=capacity,
+                outside=outside,
+                reserved=total,
+            )
     values["quotas"] = quotas
 
 
