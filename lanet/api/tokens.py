@@ -61,7 +61,7 @@ def issue_token(
         token.id,
         changes={
             "name": name,
-            "user": user.email,
+            "user_id": user.id,
             "expires_at": expires_at.isoformat() if expires_at else None,
         },
         user_id=issued_by,
