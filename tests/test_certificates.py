@@ -583,3 +583,27 @@ def test_marking_an_event_held_queues_its_certificates_and_its_cycles(
     assert [r.template_id for r in runs] == [event_t.id, cycle_t.id]
     lifecycle.mark_held(w.e2.id)  # already held: nothing more
     assert len(templates.db.session.scalars(select(CertificateRun)).all()) == 2
+
+
+def test_staff_save_a_cycle_template_from_its_page(certificate_world, client, make_user):
+    from tests.fixtures.accounts import log_in
+
+    w = certificate_world
+    log_in(client, make_user("staff"))
+    page = client.get(f"/manage/cycles/{w.cycle.id}/certificates?lang=en").get_data(as_text=True)
+    assert 'name="min_share"' in page  # kept, hidden: completion has no share of days
+    saved = client.post(
+        f"/manage/cycles/{w.cycle.id}/certificates",
+        data={
+            **{f"title_{lang}": "C {name}" for lang in ("es", "pt", "en")},
+            **{f"body_{lang}": "{name} {cycle} {days}" for lang in ("es", "pt", "en")},
+            "issuer": "LANET",
+            "min_share": "75",
+            "hours_per_day": "6",
+            "roles": ["participant"],
+        },
+    )
+    assert saved.status_code == 302
+    template = queries.template_for_cycle(w.cycle.id)
+    assert template.kind == "completion" and template.hours_per_day == 6
+    assert template.role_list == ["participant"]
