@@ -644,7 +644,11 @@ def _seed_events(cycles: dict[tuple[str, int], Cycle]) -> dict[str, Event]:
             title=event_data.title,
             title_translations=dict(event_data.title_translations),
             audience=event_data.audience,
+            audience_translations=dict(
+                data.AUDIENCE_TRANSLATIONS.get(event_data.audience or "", {})
+            ),
             city=event_data.city,
+            city_translations=dict(data.CITY_TRANSLATIONS.get(event_data.city or "", {})),
             country_code=event_data.country,
             timezone=OPEN_EVENT_TIMEZONE if event_data.slug == OPEN_EVENT else event_data.timezone,
             start_date=event_data.start_date,

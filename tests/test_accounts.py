@@ -518,3 +518,16 @@ def test_sessions_naming_a_user_without_the_right_stamp_are_anonymous(
         session["_fresh"] = True
         session["_id"] = identifier
     assert client.get("/staff/audit").status_code == 302
+
+
+def test_the_event_picker_on_staff_users_speaks_the_readers_language(client, make_user, login):
+    """Issue 15, item 9: the event picker showed English titles in es and pt."""
+    from tests.fixtures.agenda import create_event
+
+    event = create_event(title="Raphael Lemkin Seminar 99")
+    login(client, make_user("staff"))
+    page = client.get("/staff/users?lang=pt").text
+    assert event.title_translations["pt"] in page
+    assert f">{event.title} (" not in page
+    page = client.get("/staff/users?lang=es").text
+    assert event.title_translations["es"] in page

@@ -337,3 +337,24 @@ def test_demo_data_copies_the_report():
         assert event.audience == fact.get("audience")
         assert event.note == fact.get("note")
         assert [a.title for a in event.agenda] == fact.get("agenda", [])
+
+
+def test_cities_and_audiences_are_translated(demo):
+    """Issue 15, item 9: data that has translations is shown in the reader's language."""
+    app, _counts = demo
+    geneva = db.session.scalars(select(Event).where(Event.city == "Geneva")).first()
+    assert geneva.display_city("es") == "Ginebra" and geneva.display_city("pt") == "Genebra"
+    mexico = db.session.scalars(
+        select(Event).where(Event.city == "Mexico City", Event.audience.is_not(None))
+    ).first()
+    assert mexico.display_city("es") == "Ciudad de México"
+    assert mexico.display_audience("es").startswith("funcionarios públicos")
+    assert mexico.display_audience("en") == mexico.audience
+    with_audience = db.session.scalars(select(Event).where(Event.audience.is_not(None))).all()
+    assert all(e.display_audience("pt") != e.audience for e in with_audience)
+    with app.test_client() as client:
+        page = client.get(f"/events/{mexico.slug}?lang=es").text
+        assert "Ciudad de México" in page and "Mexico City" not in page
+        assert mexico.display_audience("es") in page
+        page = client.get(f"/events/{mexico.slug}?lang=pt").text
+        assert "Cidade do México" in page and mexico.display_audience("pt") in page

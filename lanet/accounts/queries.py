@@ -65,11 +65,12 @@ def all_users() -> list[User]:
     )
 
 
-def event_choices() -> list[tuple[int, str]]:
+def event_choices(language: str) -> list[tuple[int, str]]:
+    """The event picker's entries, titled in the reader's language where a title is given."""
     events = sorted(
         signals.collect_events(None).values(), key=lambda e: (e.start_date, e.id), reverse=True
     )
-    return [(event.id, f"{event.title} ({event.start_date.year})") for event in events]
+    return [(e.id, f"{e.display_title(language)} ({e.start_date.year})") for e in events]
 
 
 def country_choices(language: str) -> list[tuple[str, str]]:

@@ -186,7 +186,9 @@ def _role_spec(form: RoleForm) -> service.RoleSpec:
 
 
 def _with_choices(form: RoleForm) -> RoleForm:
-    form.set_choices(queries.event_choices(), queries.country_choices(current_language()))
+    form.set_choices(
+        queries.event_choices(current_language()), queries.country_choices(current_language())
+    )
     return form
 
 

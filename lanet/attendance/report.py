@@ -75,7 +75,7 @@ def seminars_table(year: int, language: str, names: dict[str, str]) -> ReportTab
                 _when(event),
                 _title(event, language),
                 str(KIND_LABELS.get(event.kind, event.kind)),
-                event.city or "",
+                event.display_city(language) or "",
                 names.get(event.country_code or "", event.country_code or ""),
             ]
         )

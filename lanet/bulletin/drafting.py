@@ -233,7 +233,7 @@ def _summary(held: HeldEvent) -> str:
 
 
 def _place(event: Event, facts: Facts, language: str) -> str:
-    parts = [event.venue, event.city]
+    parts = [event.venue, event.display_city(language)]
     if event.country_code:
         parts.append(_country(facts, event.country_code, language))
     return ", ".join(p for p in parts if p)

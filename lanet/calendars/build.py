@@ -272,7 +272,7 @@ def _add_join_link(
 
 def _location(event: Event, language: str) -> str:
     country = event.country.name(language) if event.country else None
-    return ", ".join(part for part in (event.venue, event.city, country) if part)
+    return ", ".join(part for part in (event.venue, event.display_city(language), country) if part)
 
 
 def _add_people(component: icalendar.Event, registration: Registration, method: str | None) -> None:

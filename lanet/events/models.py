@@ -13,6 +13,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -140,6 +141,7 @@ class Event(db.Model):
     cancellation_reason: Mapped[dict | None] = mapped_column(JSON)
     venue: Mapped[str | None] = mapped_column(String(300))
     city: Mapped[str | None] = mapped_column(String(120))
+    city_translations: Mapped[dict] = mapped_column(JSON, default=dict, server_default=text("'{}'"))
     country_code: Mapped[str | None] = mapped_column(ForeignKey("countries.code"), index=True)
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     # Local dates in the event's timezone: always known, used for listing and all-day entries.
@@ -159,6 +161,9 @@ class Event(db.Model):
     registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     note: Mapped[str | None] = mapped_column(Text)
+    # Invitation reminders to those who have not answered, in days before registration
+    # closes ("7,2"); beat sends them. None: reminders only from the organizer's button.
+    reminder_days: Mapped[str | None] = mapped_column(String(40))
     cycle_id: Mapped[int | None] = mapped_column(ForeignKey("cycles.id"), index=True)
     part_number: Mapped[int | None]
     # iCalendar SEQUENCE of the event entry; raised on every published change.
@@ -182,12 +187,21 @@ class Event(db.Model):
     def display_description(self, language: str) -> str | None:
         return (self.description_translations or {}).get(language) or self.description
 
+    def display_city(self, language: str) -> str | None:
+        return (self.city_translations or {}).get(language) or self.city
+
     def display_audience(self, language: str) -> str | None:
         return (self.audience_translations or {}).get(language) or self.audience
 
     def display_cancellation_reason(self, language: str) -> str | None:
         reasons = self.cancellation_reason or {}
         return reasons.get(language) or reasons.get("en") or next(iter(reasons.values()), None)
+
+    @property
+    def reminder_schedule(self) -> list[int]:
+        """The reminder days, largest first; malformed parts are ignored."""
+        parts = (self.reminder_days or "").replace(" ", "").split(",")
+        return sorted({int(p) for p in parts if p.isdigit() and 0 < int(p) <= 365}, reverse=True)
 
     @property
     def language_list(self) -> list[str]:

@@ -1316,3 +1316,56 @@ DEMO_ACCOUNTS: tuple[DemoAccountData, ...] = (
         roles=(("focal_point", "AR"),),
     ),
 )
+
+
+# City names in each language where they differ from the one stored with the event.
+CITY_TRANSLATIONS: dict[str, dict[str, str]] = {
+    "Mexico City": {"es": "Ciudad de México", "pt": "Cidade do México", "en": "Mexico City"},
+    "Geneva": {"es": "Ginebra", "pt": "Genebra", "en": "Geneva"},
+    "Brussels": {"es": "Bruselas", "pt": "Bruxelas", "en": "Brussels"},
+    "Panama City": {"es": "Ciudad de Panamá", "pt": "Cidade do Panamá", "en": "Panama City"},
+    "Asunción": {"es": "Asunción", "pt": "Assunção", "en": "Asunción"},
+}
+
+# The report's audience texts (English) in Spanish and Portuguese.
+AUDIENCE_TRANSLATIONS: dict[str, dict[str, str]] = {
+    "Ministries of Foreign Affairs, Defense, Justice and Ombudsman's Offices of the 18 member"
+    " countries": {
+        "es": "Ministerios de Relaciones Exteriores, Defensa y Justicia y Defensorías del Pueblo"
+        " de los 18 países miembros",
+        "pt": "Ministérios das Relações Exteriores, da Defesa e da Justiça e Defensorias do Povo"
+        " dos 18 países membros",
+    },
+    "civil servants and civil society representatives": {
+        "es": "funcionarios públicos y representantes de la sociedad civil",
+        "pt": "servidores públicos e representantes da sociedade civil",
+    },
+    "civil servants responsible for human rights and genocide prevention, identified by the"
+    " Focal Points": {
+        "es": "funcionarios públicos responsables de derechos humanos y prevención del genocidio,"
+        " identificados por los Puntos Focales",
+        "pt": "servidores públicos responsáveis por direitos humanos e prevenção do genocídio,"
+        " identificados pelos Pontos Focais",
+    },
+    "civil servants with competency in human rights and international humanitarian law": {
+        "es": "funcionarios públicos con competencia en derechos humanos y derecho internacional"
+        " humanitario",
+        "pt": "servidores públicos com competência em direitos humanos e direito internacional"
+        " humanitário",
+    },
+    "civil servants, civil society and academia": {
+        "es": "funcionarios públicos, sociedad civil y academia",
+        "pt": "servidores públicos, sociedade civil e academia",
+    },
+    "representatives of the 18 member countries and the UN Special Adviser on the Prevention"
+    " of Genocide": {
+        "es": "representantes de los 18 países miembros y el Asesor Especial de la ONU para la"
+        " Prevención del Genocidio",
+        "pt": "representantes dos 18 países membros e o Assessor Especial da ONU para a"
+        " Prevenção do Genocídio",
+    },
+    "students of the Masters programme of the Academy of Police Sciences": {
+        "es": "estudiantes de la maestría de la Academia de Ciencias Policiales",
+        "pt": "estudantes do mestrado da Academia de Ciências Policiais",
+    },
+}

@@ -44,7 +44,7 @@ def event_context(event: Event, language: str) -> dict:
     with force_locale(language):
         dates = format_date_range(event.start_date, event.end_date, event.date_precision)
         country = event.country.name(language) if event.country else ""
-        place = ", ".join(p for p in (event.venue, event.city, country) if p)
+        place = ", ".join(p for p in (event.venue, event.display_city(language), country) if p)
         times = ""
         if event.starts_at and event.ends_at:
             times = (
