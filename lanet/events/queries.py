@@ -83,3 +83,29 @@ def filter_choices() -> dict:
 def listing_version(_view_args: dict) -> tuple:
     """What the event lists show changes with the events' count and last change."""
     return tuple(db.session.execute(select(func.count(Event.id), func.max(Event.updated_at))).one())
+
+
+@dataclass(frozen=True)
+class Availability:
+    """Seats of one country's quota, or (country None) the seats open to every other country."""
+
+    country_code: str | None
+    seats: int | None
+    taken: int
+
+    @property
+    def free(self) -> int | None:
+        return None if self.seats is None else max(self.seats - self.taken, 0)
+
+
+def availability(event: Event) -> list[Availability]:
+    """Each quota country's seats, then the seats open to the countries without a quota (a
+    quota country's people wait for their own seats, they do not take these)."""
+    rows = [Availability(q.country_code, q.seats, q.seats_confirmed) for q in event.quotas]
+    if event.capacity is None or not rows:
+        return rows
+    quota_seats = sum(q.seats for q in event.quotas)
+    quota_taken = sum(q.seats_confirmed for q in event.quotas)
+    open_seats = max(event.capacity - quota_seats, 0)
+    rows.append(Availability(None, open_seats, max(event.seats_confirmed - quota_taken, 0)))
+    return rows

@@ -60,7 +60,12 @@ def event_list():
 @bp.get("/events/<slug>")
 def event_page(slug: str):
     event = event_for(slug)
-    return render_template("events/detail.html", event=event, language=current_language())
+    return render_template(
+        "events/detail.html",
+        event=event,
+        availability=queries.availability(event),
+        language=current_language(),
+    )
 
 
 from lanet.events import manage  # noqa: E402,F401  (the workspace's routes on this blueprint)

@@ -22,6 +22,7 @@ from lanet.events.models import Event, EventStatus
 from lanet.extensions import db
 from lanet.mail.models import OutboxMessage
 from lanet.mail.service import queue_message
+from lanet.registration import standing
 from lanet.registration.errors import RegistrationError
 from lanet.registration.models import Invitation, Registration, RegistrationStatus
 
@@ -111,6 +112,11 @@ def send(
         **event_context(event, language),
         **extra,
     }
+    if template == "registration_waitlisted":
+        # Why and where in line, as it is now: rendered later in the registrant's language.
+        waiting = standing.waiting(registration)
+        if waiting is not None:
+            context.update(waiting.as_context())
     calendar_ics = None
     calendar_method = None
     if template in {"registration_confirmed", "reminder_event"}:

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from lanet.core.types import utcnow
@@ -76,6 +76,8 @@ class RegistrationFilter:
     status: str | None = None
     country: str | None = None
     institution_id: int | None = None
+    # Part of a name or an email address.
+    search: str | None = None
 
     @classmethod
     def from_args(cls, args) -> RegistrationFilter:
@@ -87,7 +89,8 @@ class RegistrationFilter:
         if country is not None and (len(country) != 2 or not country.isalpha()):
             country = None
         institution = (args.get("institution") or "").strip()
-        return cls(status, country, int(institution) if institution.isdigit() else None)
+        search = " ".join((args.get("q") or "").split())[:100] or None
+        return cls(status, country, int(institution) if institution.isdigit() else None, search)
 
 
 def registrations(event_id: int, filters: RegistrationFilter | None = None) -> list[Registration]:
@@ -108,6 +111,17 @@ def registrations(event_id: int, filters: RegistrationFilter | None = None) -> l
         query = query.where(Person.country_code == filters.country)
     if filters.institution_id:
         query = query.where(Person.institution_id == filters.institution_id)
+    if filters.search:
+        # Every word typed, found in the name or in the address, whatever its case.
+        for word in filters.search.lower().split():
+            pattern = f"%{word}%"
+            full_name = func.lower(Person.first_name + " " + Person.last_name)
+            query = query.where(
+                or_(
+                    full_name.like(pattern),
+                    func.lower(func.coalesce(Person.email, "")).like(pattern),
+                )
+            )
     return list(db.session.scalars(query))
 
 

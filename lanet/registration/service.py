@@ -10,7 +10,7 @@ when the request cannot be honoured. The concerns it builds on live beside it:
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -22,7 +22,7 @@ from lanet.core.types import utcnow
 from lanet.extensions import db
 from lanet.mail.models import OutboxMessage
 from lanet.network.models import LANGUAGES
-from lanet.registration import notifications, people, seats, waitlist
+from lanet.registration import notifications, people, seats, standing, waitlist
 from lanet.registration.errors import AlreadyRegistered, RegistrationClosed, RegistrationError
 from lanet.registration.invitations import invitation_for_event
 from lanet.registration.models import (
@@ -221,7 +221,12 @@ def _register_seat(registration: Registration, returning: bool, actor: str) -> N
         message.template = "registration_waitlisted"
         message.calendar_ics = None
         message.calendar_method = None
-        message.context = {**message.context, "status": registration.status}
+        waiting = standing.waiting(registration)
+        message.context = {
+            **message.context,
+            "status": registration.status,
+            **(waiting.as_context() if waiting else {}),
+        }
 
 
 def registration_for_token(token: str) -> Registration:
@@ -309,17 +314,36 @@ def cancel_registration(token: str) -> Registration:
 # --- Approval --------------------------------------------------------------------------------
 
 
-def approve(registration_ids: Iterable[int], user_id: int | None) -> dict[str, int]:
-    """Approves pending registrations in order of arrival; those without a seat wait."""
-    counts = {"confirmed": 0, "waitlisted": 0, "skipped": 0}
+@dataclass
+class Approval:
+    """What approving did: counts, and for each waitlisted person who could not be given a
+    seat, why (a `standing` reason and the country whose quota is full)."""
+
+    confirmed: int = 0
+    waitlisted: int = 0
+    skipped: int = 0
+    not_promoted: list[tuple[Registration, str]] = field(default_factory=list)
+
+
+def approve(registration_ids: Iterable[int], user_id: int | None) -> Approval:
+    """Approves pending registrations in order of arrival (those without a seat wait), and
+    promotes waitlisted ones into a seat when one is free for them; when none is, says why.
+    Already confirmed, cancelled or declined registrations are skipped."""
+    result = Approval()
     try:
         for registration in _registrations(registration_ids):
             seats.lock_and_refresh(registration)
+            if registration.status == RegistrationStatus.waitlisted:
+                _promote(registration, user_id, result)
+                continue
             if registration.status != RegistrationStatus.pending:
-                counts["skipped"] += 1
+                result.skipped += 1
                 continue
             template = seats.seat_or_waitlist(registration, registration.person.country_code)
-            counts[registration.status] += 1
+            if registration.status == RegistrationStatus.confirmed:
+                result.confirmed += 1
+            else:
+                result.waitlisted += 1
             audit.record(
                 "registration.approved",
                 "registration",
@@ -334,7 +358,36 @@ def approve(registration_ids: Iterable[int], user_id: int | None) -> dict[str, i
     except Exception:
         db.session.rollback()
         raise
-    return counts
+    return result
+
+
+def _promote(registration: Registration, user_id: int | None, result: Approval) -> None:
+    """An organizer moves a waitlisted person into a seat, ahead of the line if they choose;
+    a seat already offered to them is simply confirmed. Under the event lock."""
+    if registration.offer_expires_at is not None:
+        taken, quota_country = True, registration.seat_country_code  # the offer holds a seat
+    else:
+        taken, quota_country = seats.take_seat(
+            registration.event_id, registration.person.country_code, respect_queue=False
+        )
+    if not taken:
+        result.waitlisted += 1
+        result.not_promoted.append((registration, standing.reason(registration)))
+        return
+    seats.apply_seat(registration, True, quota_country)
+    registration.offered_at = None
+    registration.offer_expires_at = None
+    result.confirmed += 1
+    audit.record(
+        "registration.promoted",
+        "registration",
+        registration.id,
+        changes={"status": registration.status},
+        event_id=registration.event_id,
+        person_id=registration.person_id,
+        user_id=user_id,
+    )
+    notifications.send(registration, "registration_confirmed")
 
 
 def decline(registration_ids: Iterable[int], reason: str, user_id: int | None) -> int:

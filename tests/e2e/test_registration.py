@@ -148,7 +148,7 @@ def test_organizer_approves_in_bulk_and_exports(
     page.goto(f"{live_server}/manage/events/{event.slug}/registrations?lang=en")
     for checkbox in page.locator("input[name=registration]").all():
         checkbox.check()
-    page.get_by_role("button", name="Approve selected").click()
+    page.get_by_role("button", name="Approve or give a seat to the selected").click()
     assert "2 confirmed, 1 on the waiting list." in page.locator(".flash").inner_text()
     statuses = page.locator("tr[data-registration] .status").all_inner_texts()
     assert sorted(statuses) == ["Confirmed", "Confirmed", "Waiting list"]

@@ -27,6 +27,7 @@ from lanet.registration import (
     imports,
     queries,
     service,
+    standing,
 )
 from lanet.registration import invitations as invitation_service
 from lanet.registration import nominations as nomination_service
@@ -68,15 +69,25 @@ def decide(slug: str, event: Event):
     if not ids:
         flash(_("Select at least one registration."), "error")
     elif action == "approve":
-        counts = service.approve(ids, current_user.id)
+        result = service.approve(ids, current_user.id)
         flash(
             _(
                 "%(confirmed)s confirmed, %(waitlisted)s on the waiting list.",
-                confirmed=counts["confirmed"],
-                waitlisted=counts["waitlisted"],
+                confirmed=result.confirmed,
+                waitlisted=result.waitlisted,
             ),
-            "success",
+            "success" if result.confirmed or not result.not_promoted else "warning",
         )
+        for registration, reason in result.not_promoted:
+            flash(_not_promoted(registration, reason), "warning")
+        if result.skipped:
+            flash(
+                _(
+                    "%(count)s skipped: already confirmed, cancelled or declined.",
+                    count=result.skipped,
+                ),
+                "warning",
+            )
     elif action == "decline":
         try:
             count = service.decline(ids, form.reason.data or "", current_user.id)
@@ -87,6 +98,25 @@ def decide(slug: str, event: Event):
     else:
         flash(_("Choose approve or decline."), "error")
     return redirect(url_for("registration.registrations", slug=slug, **request.args))
+
+
+def _not_promoted(registration, reason: str) -> str:
+    """Exactly why a waitlisted person was not given a seat."""
+    name = registration.person.full_name
+    if reason == standing.QUOTA_FULL:
+        country = registration.person.country
+        return _(
+            "%(name)s stays on the waiting list: the seats reserved for %(country)s are taken.",
+            name=name,
+            country=country.name(current_language()) if country else "",
+        )
+    if reason == standing.OPEN_SEATS_TAKEN:
+        return _(
+            "%(name)s stays on the waiting list: the seats open to every country are taken;"
+            " the others are reserved for countries with a quota.",
+            name=name,
+        )
+    return _("%(name)s stays on the waiting list: all the seats of the event are taken.", name=name)
 
 
 @bp.get("/manage/events/<slug>/registrations.<fmt>")

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 
 from lanet.core.i18n import current_language
 from lanet.events.access import event_for
+from lanet.events import queries as event_queries
 from lanet.extensions import limiter
 from lanet.registration import (
     errors,
@@ -23,6 +24,7 @@ from lanet.registration import (
     notifications,
     queries,
     service,
+    standing,
     waitlist,
 )
 from lanet.registration import invitations as invitation_service
@@ -90,6 +92,7 @@ def register(slug: str):
         render_template(
             "registration/register.html",
             event=event,
+            availability=event_queries.availability(event),
             form=form,
             language=language,
             is_open=is_open,
@@ -142,6 +145,7 @@ def _manage_page(registration, change_form=None, status: int = 200):
             confirm_form=forms.ConfirmForm(),
             language=current_language(),
             is_new=request.args.get("new") == "1",
+            waiting=standing.waiting(registration),
         ),
         status,
     )

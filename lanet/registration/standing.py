@@ -1,0 +1,106 @@
+"""Where a registration stands, said truthfully: why it waits (the event is full, the seats
+reserved for its country are taken, the open seats are taken while the rest stay reserved for
+countries with quotas, or others wait first), its place on the waiting list, and the seats
+still free for each country. Reading only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import and_, func, or_, select
+
+from lanet.events.models import Event
+from lanet.extensions import db
+from lanet.network.models import Country, Person
+from lanet.registration import seats
+from lanet.registration.models import Registration, RegistrationStatus
+
+# Why a registration waits.
+EVENT_FULL = "event_full"
+QUOTA_FULL = "quota_full"
+OPEN_SEATS_TAKEN = "open_seats_taken"
+QUEUE = "queue"
+
+
+@dataclass(frozen=True)
+class Waiting:
+    reason: str
+    position: int
+    # The country whose reserved seats are taken (QUOTA_FULL), names in es/pt/en.
+    country_names: dict[str, str] | None = None
+
+    def as_context(self) -> dict:
+        """For an email's JSON context: the worker renders it in the recipient's language."""
+        return {
+            "wait_reason": self.reason,
+            "wait_position": self.position,
+            "wait_country": self.country_names or {},
+        }
+
+
+def _country_names(code: str | None) -> dict[str, str] | None:
+    country = db.session.get(Country, code) if code else None
+    if country is None:
+        return None
+    return {"es": country.name_es, "pt": country.name_pt, "en": country.name_en}
+
+
+def reason(registration: Registration) -> str:
+    """Why a person of this registration's country gets no seat now."""
+    event_id = registration.event_id
+    country = registration.person.country_code
+    capacity, taken = db.session.execute(
+        select(Event.capacity, Event.seats_confirmed).where(Event.id == event_id)
+    ).one()
+    event_quotas = seats.quotas(event_id)
+    if country in event_quotas:
+        quota_seats, used = event_quotas[country]
+        if used >= quota_seats:
+            return QUOTA_FULL
+    if capacity is not None and taken >= capacity:
+        return EVENT_FULL
+    if capacity is not None and country not in event_quotas:
+        reserved = sum(max(s - u, 0) for s, u in event_quotas.values())
+        if taken + reserved >= capacity:
+            return OPEN_SEATS_TAKEN
+    return QUEUE
+
+
+def position(registration: Registration) -> int:
+    """1 for the first in line for the same seats (the same country's quota, or the seats
+    open to every other country); offers already made are not in the line."""
+    event_quotas = seats.quotas(registration.event_id)
+    country = registration.person.country_code
+    ahead = [
+        Registration.event_id == registration.event_id,
+        Registration.status == RegistrationStatus.waitlisted,
+        Registration.offer_expires_at.is_(None),
+        Registration.person_id == Person.id,
+        seats._pool_filter(country, event_quotas),
+    ]
+    if registration.id is not None:
+        ahead.append(Registration.id != registration.id)
+    if registration.waitlisted_at is not None:
+        ahead.append(
+            or_(
+                Registration.waitlisted_at < registration.waitlisted_at,
+                and_(
+                    Registration.waitlisted_at == registration.waitlisted_at,
+                    Registration.id < (registration.id or 0),
+                ),
+            )
+        )
+    count = db.session.scalar(select(func.count()).select_from(Registration).where(*ahead))
+    return int(count or 0) + 1
+
+
+def waiting(registration: Registration) -> Waiting | None:
+    """The truth for a waitlisted registration without an offer; None otherwise."""
+    if (
+        registration.status != RegistrationStatus.waitlisted
+        or registration.offer_expires_at is not None
+    ):
+        return None
+    why = reason(registration)
+    names = _country_names(registration.person.country_code) if why == QUOTA_FULL else None
+    return Waiting(why, position(registration), names)
