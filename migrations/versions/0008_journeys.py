@@ -2,14 +2,14 @@
 of invitation reminders (days before registration closes, e.g. "7,2").
 
 Revision ID: 0008_journeys
-Revises: 0009_bulletin
+Revises: 0010_certificates
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0008_journeys"
-down_revision = "0009_bulletin"
+down_revision = "0010_certificates"
 branch_labels = None
 depends_on = None
 
