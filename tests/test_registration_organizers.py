@@ -362,3 +362,31 @@ def test_invitation_file_that_is_not_utf8_text_is_refused(
     assert response.status_code == 422
     assert b"UTF-8" in response.data
     assert _count(db, Invitation) == 0
+
+
+def test_focal_point_sees_the_seats_left_for_their_country(
+    db, client, make_user, sign_in, make_event
+):
+    """Issue 15, item 4: per-country availability for the country's focal point."""
+    from lanet.registration import service
+
+    quota_event = make_event(capacity=10, quotas={"AR": 2}, slug="lemkin-quota-fp")
+    shared = make_event(capacity=5, slug="workshop-shared-fp")
+    service.register(
+        quota_event.id,
+        service.Applicant(
+            first_name="Ana",
+            last_name="Quota",
+            email="ana.quota@example.org",
+            country_code="AR",
+            new_institution_name="Cancillería",
+            consent=True,
+        ),
+    )
+    sign_in(client, make_user("focal_point", country="AR"))
+    page = client.get("/focal-point/nominations?lang=en").text
+    assert "Seats for Argentina" in page
+    row = page.split(f'data-event="{quota_event.slug}"')[1].split("</tr>")[0]
+    assert [cell.split(">")[-1] for cell in row.split("</td>")[1:4]] == ["2", "1", "1"]
+    row = page.split(f'data-event="{shared.slug}"')[1].split("</tr>")[0]
+    assert [cell.split(">")[-1] for cell in row.split("</td>")[1:4]] == ["5", "0", "5"]

@@ -17,6 +17,7 @@ from flask_login import current_user
 from lanet.accounts.decorators import permission_required
 from lanet.accounts.permissions import Action, focal_point_countries
 from lanet.core.i18n import current_language
+from lanet.events import queries as event_queries
 from lanet.events.access import event_required
 from lanet.events.models import Event
 from lanet.extensions import db
@@ -283,10 +284,27 @@ def _nomination_page(country: str, form=None, csv_form=None, status: int = 200, 
             columns=imports.NOMINATION_COLUMNS,
             import_errors=errors,
             events=events,
+            country_seats=[(e, _seats_for(e, country)) for e in events],
+            country_name=_country_name(country, language),
             language=language,
         ),
         status,
     )
+
+
+def _seats_for(event, country: str | None):
+    """The focal point's country's line of the event's seats: its quota, or the seats open to
+    the countries without one; None when the event has no limit."""
+    if event.capacity is not None and not event.quotas:
+        return event_queries.Availability(None, event.capacity, event.seats_confirmed)
+    rows = event_queries.availability(event)
+    own = next((r for r in rows if r.country_code == country), None)
+    return own or next((r for r in rows if r.country_code is None), None)
+
+
+def _country_name(code: str | None, language: str) -> str:
+    country = db.session.get(Country, code) if code else None
+    return country.name(language) if country else (code or "")
 
 
 @bp.get("/focal-point/nominations")
