@@ -1,15 +1,16 @@
-"""Journeys (issue 15): an event's city and audience in es/pt/en, and the organizer's schedule
-of invitation reminders (days before registration closes, e.g. "7,2").
+"""Journeys (issue 15): an event's city in es/pt/en (its audience's translations came with
+0006), and the organizer's schedule of invitation reminders (days before registration closes,
+e.g. "7,2").
 
 Revision ID: 0008_journeys
-Revises: 0010_certificates
+Revises: 0006_events
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0008_journeys"
-down_revision = "0010_certificates"
+down_revision = "0006_events"
 branch_labels = None
 depends_on = None
 
