@@ -15,8 +15,8 @@ from flask import (
 from flask_babel import gettext as _
 
 from lanet.core.i18n import current_language
-from lanet.events.access import event_for
 from lanet.events import queries as event_queries
+from lanet.events.access import event_for
 from lanet.extensions import limiter
 from lanet.registration import (
     errors,
