@@ -169,6 +169,10 @@ def test_staff_draft_edit_preview_in_pt_and_send_to_200_with_progress(
             "/bulletin/subscribe",
         ):
             small.goto(f"{live_server}{path}")
+            if path.endswith("/email"):
+                # The message itself, framed: wait until it is drawn.
+                mail_body = small.frame_locator("iframe.mail-frame").locator("body")
+                assert "Caros colegas" in mail_body.inner_text()
             name = path.strip("/").replace("/", "-").replace("?", "-").replace("=", "-")
             small.screenshot(path=str(artifacts / f"bulletin-390-{name}.png"), full_page=True)
             assert _fits(small), f"{path} scrolls sideways at 390 px"
