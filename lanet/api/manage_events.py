@@ -430,6 +430,7 @@ def cancel_event(data: dict, slug: str):
 
 @blp.post("/events/<slug>/status", parameters=[SLUG_PARAMETER])
 @event_permission(Action.manage_event)
+@idempotent
 @blp.doc(security=BEARER)
 @blp.arguments(StatusSchema)
 @blp.response(200, EventDetailSchema)
@@ -466,6 +467,7 @@ def list_organizers(slug: str):
 
 @blp.post("/events/<slug>/organizers", parameters=[SLUG_PARAMETER])
 @event_permission(Action.manage_event)
+@idempotent
 @blp.doc(security=BEARER)
 @blp.arguments(OrganizerAddSchema)
 @blp.response(201, OrganizerSchema)
