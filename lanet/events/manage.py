@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -292,9 +293,10 @@ def move(slug: str, event: Event):
                 _field_errors(form, refused, "start_date")
             else:
                 flash(
-                    _(
-                        "The event was moved; %(n)s people are being told.",
-                        n=counts.get("to_notify", 0),
+                    ngettext(
+                        "The event was moved; %(num)s person is being told.",
+                        "The event was moved; %(num)s people are being told.",
+                        counts.get("to_notify", 0),
                     ),
                     "success",
                 )
@@ -350,9 +352,10 @@ def cancel(slug: str, event: Event):
                 _field_errors(form, refused, "reason_es")
             else:
                 flash(
-                    _(
-                        "The event was cancelled; %(n)s people are being told.",
-                        n=counts.get("to_notify", 0),
+                    ngettext(
+                        "The event was cancelled; %(num)s person is being told.",
+                        "The event was cancelled; %(num)s people are being told.",
+                        counts.get("to_notify", 0),
                     ),
                     "success",
                 )
