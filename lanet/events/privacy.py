@@ -10,7 +10,16 @@ from lanet.core.personal_data import not_personal
 
 not_personal(
     "events",
-    ["title", "title_translations", "description", "audience", "note", "venue", "slug"],
+    [
+        "title",
+        "title_translations",
+        "description",
+        "audience",
+        "note",
+        "venue",
+        "slug",
+        "city_translations",
+    ],
     "the event as announced: its title, description, audience, venue and organizers' note",
 )
 not_personal(
