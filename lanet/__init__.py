@@ -92,6 +92,9 @@ def _register_blueprints(app: Flask) -> None:
     import lanet.calendars.hooks
     import lanet.certificates.hooks
     import lanet.events.hooks
+
+    # The event workspace's pages join the events blueprint (one "events." namespace).
+    import lanet.events.manage  # noqa: F401
     import lanet.registration.hooks  # noqa: F401
     from lanet.accounts import views as accounts
     from lanet.agenda import views as agenda

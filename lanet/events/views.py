@@ -66,6 +66,3 @@ def event_page(slug: str):
         availability=queries.availability(event),
         language=current_language(),
     )
-
-
-from lanet.events import manage  # noqa: E402,F401  (the workspace's routes on this blueprint)
