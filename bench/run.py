@@ -355,6 +355,50 @@ def summarise(entries: list[dict[str, Any]], seconds: float) -> dict[str, Any]:
     }
 
 
+HISTORY = RESULTS / "history.jsonl"
+
+
+def history_record(summary: dict[str, Any], *, quick: bool = False) -> dict[str, Any]:
+    """One line of bench/results/history.jsonl: enough to compare this run with the last."""
+    m = summary["machine"]
+    try:
+        load = [round(x, 2) for x in os.getloadavg()]
+    except OSError:  # not every platform has it
+        load = None
+    return {
+        "finished_at": summary["finished_at"],
+        "commit": m.get("commit"),
+        "quick": quick,
+        # The machine is shared and loaded: a ratio means more when the load beside it shows.
+        "machine": {"nproc": m.get("cores"), "cpu": m.get("cpu"), "load_average": load},
+        "benchmarks": {
+            entry["benchmark"]: {
+                "status": entry["status"],
+                "failed_checks": entry.get("failed_checks") or [],
+                "figures": {
+                    f["name"]: {
+                        "value": f.get("value"),
+                        "unit": f.get("unit"),
+                        "baseline": f.get("baseline_value"),
+                        "ratio": f.get("ratio"),
+                        "goal": f.get("goal"),
+                        "met": f.get("met"),
+                    }
+                    for f in entry["figures"]
+                },
+            }
+            for entry in summary["benchmarks"]
+        },
+    }
+
+
+def append_history(summary: dict[str, Any], *, quick: bool = False, path: Path = HISTORY) -> None:
+    """Appends this run to the history (one JSON object a line; never rewrites earlier runs)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as history:
+        history.write(json.dumps(history_record(summary, quick=quick), default=str) + "\n")
+
+
 def write(summary: dict[str, Any]) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "summary.json").write_text(json.dumps(summary, indent=2, default=str) + "\n")
@@ -382,7 +426,10 @@ def main(argv: list[str] | None = None) -> int:
         entries.append(collect(script.stem, run))
     summary = summarise(entries, time.monotonic() - started)
     write(summary)
+    if not args.report_only:  # a rewritten table is not a new run
+        append_history(summary, quick=args.quick)
     print(f"wrote {_shown(DOCS)} and {_shown(RESULTS / 'summary.json')}")
+    print(f"appended the run to {_shown(HISTORY)}")
     print(f"goals met: {summary['goals_met']}, missed: {summary['goals_missed']}")
     if summary["failed"]:
         print(f"failed: {', '.join(summary['failed'])}")
