@@ -18,12 +18,13 @@ from lanet.accounts.models import User
 from lanet.accounts.passwords import DEMO_PASSWORD, verify_password
 from lanet.agenda.models import AgendaItem, AgendaVersion
 from lanet.attendance.models import Attendance
+from lanet.demo_plan import ascii_slug, plan_demo
 from lanet.events.models import Event, EventPartner, EventQuota
 from lanet.extensions import db
 from lanet.network import demo_data
 from lanet.network.models import Country, Institution, Person
 from lanet.registration.models import Registration
-from lanet.seed import ascii_slug, plan_demo, seed_demo
+from lanet.seed import seed_demo
 
 REPORT = Path(__file__).resolve().parents[2] / "shared" / "data" / "network-2014.json"
 
