@@ -41,6 +41,7 @@ TOKEN_PARAMETER = {
 # --- schemas ---------------------------------------------------------------------------------
 
 # Anchored so that marshmallow (re.match) and JSON Schema (search) read it alike.
+# Anchored so that marshmallow (re.match) and JSON Schema (search) read it alike.
 _NOT_BLANK = validate.Regexp(r"^\s*\S", error="Must not be blank.")
 # The service names the fields of the registration form; the API names its own.
 _FIELD_NAMES = {"country": "country_code", "institution": "institution_id"}

@@ -35,6 +35,7 @@ from lanet.attendance.forms import (
 )
 from lanet.attendance.labels import DIMENSION_LABELS, label
 from lanet.attendance.models import ALL_YEARS, TotalDimension
+from lanet.core.boundary import parse_int
 from lanet.core.i18n import current_language
 from lanet.core.web import format_date_range
 from lanet.events.access import event_required
@@ -196,12 +197,13 @@ def check_in_manual(slug: str, event: Event):
     form = ManualCheckInForm()
     form.day.choices = _valid_days(event)
     day = _chosen_day(event, form.day.data)
-    if not form.validate() or not str(form.registration_id.data).isdigit():
+    registration_id = parse_int(form.registration_id.data, minimum=1)
+    if not form.validate() or registration_id is None:
         flash(_("Choose a person and a day of the event."), "error")
         return redirect(url_for(".check_in", slug=slug, day=day.isoformat()))
     try:
         result = service.check_in_registration(
-            event.id, int(form.registration_id.data), day, user_id=current_user.id
+            event.id, registration_id, day, user_id=current_user.id
         )
     except service.CheckInError as error:
         flash(str(error.message), "error")
@@ -303,7 +305,8 @@ def own_badge(token: str):
 
 def _year_arg(default: int) -> int:
     value = request.args.get("year", "")
-    return int(value) if value.isdigit() and len(value) == 4 else default
+    year = parse_int(value, minimum=1000, maximum=9999)
+    return default if year is None else year
 
 
 def _dashboard_years() -> list[int]:

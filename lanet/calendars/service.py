@@ -23,6 +23,7 @@ from sqlalchemy.orm import defer, selectinload
 from lanet.agenda.queries import published_entries
 from lanet.calendars import build
 from lanet.core import dispatch
+from lanet.core.boundary import parse_int
 from lanet.core.models import StoredFile
 from lanet.core.types import utcnow
 from lanet.events.models import Event, EventKind
@@ -158,9 +159,9 @@ def parse_feed_filter(args) -> FeedFilter:
     year_text = (args.get("year") or "").strip()
     year = None
     if year_text:
-        if not year_text.isdigit() or not 1900 < int(year_text) < 3000:
+        year = parse_int(year_text, minimum=1901, maximum=2999)
+        if year is None:
             raise FeedFilterError("year")
-        year = int(year_text)
     return FeedFilter(country=country, kind=kind, year=year)
 
 

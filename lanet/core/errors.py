@@ -7,7 +7,7 @@ import contextlib
 from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from markupsafe import escape
-from sqlalchemy.exc import DBAPIError, OperationalError, PendingRollbackError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError, PendingRollbackError
 from werkzeug.exceptions import HTTPException
 
 from lanet.extensions import db
@@ -29,6 +29,7 @@ def _render(status: int, title: str, message: str):
 
 def handle_http_error(error: HTTPException):
     titles = {
+        400: _("Bad request"),
         404: _("Page not found"),
         403: _("Not allowed"),
         405: _("Method not allowed"),
@@ -36,6 +37,7 @@ def handle_http_error(error: HTTPException):
     }
     title = titles.get(error.code or 500, error.name)
     messages = {
+        400: _("The request contains values that cannot be used. Please check what you sent."),
         404: _("There is nothing at this address. It may have moved."),
         403: _("You do not have permission to see this page."),
         429: _("Too many requests in a short time. Please wait a moment and try again."),
@@ -84,7 +86,33 @@ def handle_database_unavailable(error: Exception):
     return response
 
 
+def handle_invalid_value(error: DataError):
+    """The database refused a value (out of range, not encodable): the client's input, not an
+    outage. Logged, since a boundary check should have caught it first."""
+    with contextlib.suppress(DBAPIError):
+        db.session.rollback()
+    current_app.logger.warning(
+        "database refused a value from %s %s: %s", request.method, request.path, error.orig
+    )
+    return _render(
+        400,
+        _("Bad request"),
+        _("The request contains values that cannot be used. Please check what you sent."),
+    )
+
+
 def handle_unexpected(error: Exception):
+    # The line carries the request id (lanet.core.logging), as the response header does: the
+    # person who saw the page can quote it, and the log has the traceback.
+    current_app.logger.error(
+        "unexpected error in %s %s (request id %s)",
+        request.method,
+        request.path,
+        g.get("request_id"),
+        exc_info=error,
+    )
+    with contextlib.suppress(DBAPIError):
+        db.session.rollback()
     return _render(
         500, _("Something went wrong"), _("The error has been logged. Please try again.")
     )
@@ -110,6 +138,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(OperationalError, handle_database_unavailable)
     app.register_error_handler(DBAPIError, handle_database_unavailable)
+    app.register_error_handler(DataError, handle_invalid_value)
     # A session left unusable by a dropped connection is the same outage, not a bug.
     app.register_error_handler(PendingRollbackError, handle_database_unavailable)
     # Registered after Flask-SQLAlchemy's teardown, so it runs before it (teardowns run last

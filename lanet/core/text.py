@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from flask_babel import lazy_gettext as _l
+from wtforms import IntegerField
 from wtforms.validators import ValidationError
 
 # C0 controls (CR, LF, TAB, NUL, ESC …), DEL, C1 controls and the Unicode line and paragraph
@@ -37,3 +38,25 @@ def one_line(value: str | None) -> None:
 
     if isinstance(value, str) and has_control_characters(value):
         raise ma.ValidationError(CONTROL_MESSAGE)
+
+
+class WholeNumberField(IntegerField):
+    """An IntegerField that reads ASCII digits only and refuses numbers past `maximum` before
+    any validator sees them (WTForms' NumberRange overflows on a 400-digit number)."""
+
+    def __init__(self, *args, maximum: int = 2**31 - 1, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.maximum = maximum
+
+    def process_formdata(self, valuelist: list) -> None:
+        if not valuelist or valuelist[0] in ("", None):
+            self.data = None
+            return
+        text = str(valuelist[0]).strip()
+        if not (text.isascii() and text.isdigit() and len(text) <= 18):
+            self.data = None
+            raise ValueError(_l("Enter a whole number."))
+        self.data = int(text)
+        if self.data > self.maximum:
+            self.data = None
+            raise ValueError(_l("The number is too large."))

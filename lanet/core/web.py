@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, Response, current_app, request, url_for
 from flask_babel import format_date, format_datetime, format_time
+from werkzeug.routing import BuildError
 
 from lanet.core.i18n import current_language
 
@@ -40,11 +41,33 @@ def format_date_range(start: date, end: date, precision: str = "day") -> str:
 def url_with_language(language: str) -> str:
     """The current page in another language."""
     args = dict(request.view_args or {})
-    query = request.args.to_dict()
+    # A query key named like a path parameter (?slug=…) or like url_for's own options
+    # (?_external=…) must not reach url_for: it is the client's text, not ours.
+    query = carried_query()
     query["lang"] = language
     if request.endpoint is None:
         return f"{request.script_root}/?{urlencode({'lang': language})}"
-    return url_for(request.endpoint, **args, **query)
+    try:
+        return url_for(request.endpoint, **args, **query)
+    except BuildError:  # a query value url_for cannot use: the page without its query
+        return url_for(request.endpoint, **args, lang=language)
+
+
+def query_args(*keys: str) -> dict[str, str]:
+    """The current query's values for `keys` only, for links and forms that carry filters on
+    (passing all of `request.args` to url_for lets a client's `?slug=` break the page)."""
+    return {key: request.args[key] for key in keys if key in request.args}
+
+
+def carried_query() -> dict[str, str]:
+    """The current query minus what url_for would read as its own arguments (path parameters,
+    `_external` and the like), for links that keep the page's filters (pagination)."""
+    view_args = request.view_args or {}
+    return {
+        key: value
+        for key, value in request.args.items()
+        if key not in view_args and not key.startswith("_")
+    }
 
 
 def security_headers(response: Response) -> Response:
@@ -64,13 +87,16 @@ def security_headers(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    from lanet.core import errors
+    from lanet.core import boundary, errors
 
     errors.init_app(app)
+    boundary.init_app(app)
     app.jinja_env.filters["in_zone"] = format_in_zone
     app.jinja_env.filters["time_in_zone"] = format_time_in_zone
     app.jinja_env.globals["format_date_range"] = format_date_range
     app.jinja_env.globals["url_with_language"] = url_with_language
+    app.jinja_env.globals["query_args"] = query_args
+    app.jinja_env.globals["carried_query"] = carried_query
     app.jinja_env.globals["LANGUAGE_NAMES"] = {"es": "Español", "pt": "Português", "en": "English"}
     app.jinja_env.globals["current_language"] = current_language
     app.after_request(security_headers)

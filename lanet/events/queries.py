@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import extract, func, select
 from sqlalchemy.orm import selectinload
 
+from lanet.core.boundary import parse_int
 from lanet.events.models import Event, EventKind, EventPartner, EventStatus
 from lanet.extensions import db
 from lanet.network.models import Country
@@ -24,7 +25,7 @@ class EventFilter:
     def from_args(cls, args) -> EventFilter:
         """Unknown or malformed values are ignored rather than refused: this is a public filter."""
         year_text = (args.get("year") or "").strip()
-        year = int(year_text) if year_text.isdigit() and 1900 < int(year_text) < 3000 else None
+        year = parse_int(year_text, minimum=1901, maximum=2999)
         country = (args.get("country") or "").strip().upper() or None
         if country is not None and (len(country) != 2 or not country.isalpha()):
             country = None

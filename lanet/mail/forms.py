@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, StringField
+from wtforms import SelectField, StringField
 from wtforms.validators import Length, NumberRange, Optional
 
+from lanet.core.text import WholeNumberField
 from lanet.mail.models import OutboxStatus
 
 STATUS_LABELS = {
@@ -28,9 +29,9 @@ class OutboxFilterForm(FlaskForm):
         choices=[("", _l("All"))] + [(s.value, label) for s, label in STATUS_LABELS.items()],
         validators=[Optional()],
     )
-    event_id = IntegerField(_l("Event"), validators=[Optional(), NumberRange(min=1, max=2**31 - 1)])
+    event_id = WholeNumberField(_l("Event"), validators=[Optional(), NumberRange(min=1)])
     recipient = StringField(_l("Recipient"), validators=[Optional(), Length(max=254)])
-    page = IntegerField(validators=[Optional(), NumberRange(min=1, max=100000)])
+    page = WholeNumberField(validators=[Optional(), NumberRange(min=1)], maximum=100000)
 
 
 class ResendForm(FlaskForm):

@@ -15,6 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
+from lanet.core.boundary import parse_int
 from lanet.core.text import OneLine
 from lanet.network.models import InstitutionKind
 
@@ -46,7 +47,7 @@ def institution_kind_choices() -> list[tuple[str, str]]:
 
 
 def _optional_int(value: str | None) -> int | None:
-    return int(value) if value and str(value).isdigit() else None
+    return parse_int(value, minimum=1)
 
 
 class InstitutionFields:

@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
+from lanet.core.boundary import parse_int
 from lanet.core.types import utcnow
 from lanet.events.models import Event, EventStatus
 from lanet.extensions import db
@@ -90,7 +91,7 @@ class RegistrationFilter:
             country = None
         institution = (args.get("institution") or "").strip()
         search = " ".join((args.get("q") or "").split())[:100] or None
-        return cls(status, country, int(institution) if institution.isdigit() else None, search)
+        return cls(status, country, parse_int(institution, minimum=1), search)
 
 
 def registrations(event_id: int, filters: RegistrationFilter | None = None) -> list[Registration]:

@@ -16,6 +16,7 @@ from flask_login import current_user
 
 from lanet.accounts.decorators import permission_required
 from lanet.accounts.permissions import Action, focal_point_countries
+from lanet.core.boundary import parse_int
 from lanet.core.i18n import current_language
 from lanet.events import queries as event_queries
 from lanet.events.access import event_required
@@ -36,6 +37,16 @@ from lanet.registration.models import RegistrationStatus
 from lanet.registration.views import bp
 
 # --- Organizer pages -------------------------------------------------------------------------
+
+
+# The query keys a redirect carries back: only our filters, never the client's other keys
+# (a `slug` or `_external` among them would break url_for).
+REGISTRATION_FILTERS = ("status", "country", "institution")
+NOMINATION_FILTERS = ("country",)
+
+
+def _kept(keys: tuple[str, ...]) -> dict[str, str]:
+    return {key: request.args[key] for key in keys if key in request.args}
 
 
 @bp.get("/manage/events/<slug>/registrations")
@@ -63,7 +74,7 @@ def decide(slug: str, event: Event):
     if not form.validate_on_submit():
         flash(_("The reason is too long."), "error")
         return redirect(url_for("registration.registrations", slug=slug))
-    ids = [int(i) for i in request.form.getlist("registration") if i.isdigit()]
+    ids = [i for i in map(parse_int, request.form.getlist("registration")) if i is not None]
     own = {r.id for r in queries.registrations(event.id)}
     ids = [i for i in ids if i in own]
     action = request.form.get("action")
@@ -98,7 +109,7 @@ def decide(slug: str, event: Event):
             flash(_("%(count)s declined.", count=count), "success")
     else:
         flash(_("Choose approve or decline."), "error")
-    return redirect(url_for("registration.registrations", slug=slug, **request.args))
+    return redirect(url_for("registration.registrations", slug=slug, **_kept(REGISTRATION_FILTERS)))
 
 
 def _not_promoted(registration, reason: str) -> str:
@@ -336,7 +347,7 @@ def nominate_one():
             flash(error.message, "error")
         else:
             flash(_("Nomination sent to %(email)s.", email=nominee.email), "success")
-            return redirect(url_for("registration.nominations", **request.args))
+            return redirect(url_for("registration.nominations", **_kept(NOMINATION_FILTERS)))
     return _nomination_page(country, form=form, status=422)
 
 
@@ -360,5 +371,5 @@ def nominate_csv():
                 flash(error.message, "error")
             else:
                 flash(_("%(count)s nominations sent.", count=len(created)), "success")
-                return redirect(url_for("registration.nominations", **request.args))
+                return redirect(url_for("registration.nominations", **_kept(NOMINATION_FILTERS)))
     return _nomination_page(country, csv_form=form, status=422)
