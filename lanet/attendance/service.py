@@ -7,6 +7,7 @@ the stored totals once the transaction has committed.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -158,6 +159,17 @@ def _existing(registration_id: int, day: date) -> Attendance | None:
     )
 
 
+def scoped_nonce(event_id: int, user_id: int | None, nonce: str | None) -> str | None:
+    """The nonce as stored: a digest of the event, the device (the signed-in user or API
+    token's user) and the nonce it sent. A scan replayed by the same device at the same event
+    finds its first answer; the same nonce anywhere else is a new scan, and never returns
+    another event's attendee."""
+    if not nonce:
+        return None
+    scope = f"{event_id}:{user_id if user_id is not None else '-'}:{nonce}"
+    return hashlib.sha256(scope.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def _record(
     registration: Registration,
     day: date,
@@ -165,6 +177,7 @@ def _record(
     nonce: str | None,
     user_id: int | None,
 ) -> CheckIn:
+    nonce = scoped_nonce(registration.event_id, user_id, nonce)
     if nonce:
         replayed = db.session.scalar(select(Attendance).where(Attendance.nonce == nonce))
         if replayed is not None:
