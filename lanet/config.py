@@ -47,7 +47,8 @@ def beat_intervals() -> dict[str, float]:
 # `lanet.accounts.limits.registration_limit`; the API applies API_RATE_LIMIT per token.
 RATE_LIMITS = {
     "RATELIMIT_LOGIN": "10 per minute; 60 per hour",
-    "RATELIMIT_LOGIN_PER_EMAIL": "20 per hour",
+    # Failed sign-ins allowed per account from one client address (lanet/accounts/lockout.py).
+    "LOGIN_FAILURES_PER_ADDRESS": "5 per 15 minutes",
     "RATELIMIT_PASSWORD_RESET": "5 per minute; 20 per hour",
     "RATELIMIT_REGISTRATION": "10 per minute; 100 per hour",
     "API_RATE_LIMIT": "300/minute",

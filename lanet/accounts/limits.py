@@ -10,15 +10,11 @@ def register(slug): ...
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import current_app
 
 
 def login_limit() -> str:
     return current_app.config["RATELIMIT_LOGIN"]
-
-
-def login_per_email_limit() -> str:
-    return current_app.config["RATELIMIT_LOGIN_PER_EMAIL"]
 
 
 def password_reset_limit() -> str:
@@ -27,8 +23,3 @@ def password_reset_limit() -> str:
 
 def registration_limit() -> str:
     return current_app.config["RATELIMIT_REGISTRATION"]
-
-
-def submitted_email() -> str:
-    """Keys a limit on the account tried, so one address cannot be guessed at from many IPs."""
-    return "email:" + (request.form.get("email") or "").strip().lower()

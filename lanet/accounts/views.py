@@ -19,9 +19,10 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
+from werkzeug.exceptions import TooManyRequests
 from werkzeug.routing import IntegerConverter
 
-from lanet.accounts import queries, service
+from lanet.accounts import lockout, queries, service
 from lanet.accounts.decorators import permission_required
 from lanet.accounts.forms import (
     MAX_ID,
@@ -34,9 +35,7 @@ from lanet.accounts.forms import (
 )
 from lanet.accounts.limits import (
     login_limit,
-    login_per_email_limit,
     password_reset_limit,
-    submitted_email,
 )
 from lanet.accounts.models import User
 from lanet.accounts.passwords import DEMO_PASSWORD
@@ -87,15 +86,21 @@ def _text_arg(name: str, limit: int) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(login_limit, methods=["POST"])
-@limiter.limit(login_per_email_limit, key_func=submitted_email, methods=["POST"])
 def login():
     form = LoginForm()
     next_url = _safe_next(request.args.get("next"))
     if form.validate_on_submit():
+        # Failures, not attempts: this address may have used up its tries for this account;
+        # the owner elsewhere has not (lanet/accounts/lockout.py).
+        wait = lockout.blocked(form.email.data)
+        if wait is not None:
+            raise TooManyRequests(retry_after=wait)
         user = service.authenticate(form.email.data, form.password.data)
         if user is not None:
+            lockout.forget_failures(form.email.data)
             login_user(user)
             return redirect(next_url or url_for("accounts.home"))
+        lockout.record_failure(form.email.data)
         # One answer for an unknown email, a wrong password and a disabled account.
         form.password.errors.append(_("The email or the password is not right."))
     status = 200 if request.method == "GET" else 400
