@@ -30,6 +30,9 @@ run() {
   setup "run"
   export PATH="$PWD/$VENV/bin:$PATH"
   export BASE_URL="${BASE_URL:-http://127.0.0.1:$PORT}"
+  # The demo on one machine: the mail folder's pages, the demo accounts and their password
+  # on the sign-in page. Nothing else switches these on.
+  export LANET_DEV_PAGES="${LANET_DEV_PAGES:-1}"
   flask --app wsgi db upgrade
   flask --app wsgi seed demo
   echo

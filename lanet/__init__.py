@@ -112,10 +112,10 @@ def _register_blueprints(app: Flask) -> None:
     features = (core, events, agenda, registration, attendance, calendars, mail, accounts)
     for feature in (*features, privacy, bulletin, certificates, api):
         app.register_blueprint(feature.bp)
-    if app.config["DEV_PAGES"]:
-        from lanet.mail.dev_views import bp as dev_mail_bp
+    # Registered always, answering 404 unless DEV_PAGES is on at request time.
+    from lanet.mail.dev_views import bp as dev_mail_bp
 
-        app.register_blueprint(dev_mail_bp)
+    app.register_blueprint(dev_mail_bp)
 
 
 def _register_cli(app: Flask) -> None:

@@ -162,7 +162,10 @@ def load() -> dict:
         # Test configuration only, never read from the environment: the capacity-edit
         # concurrency test's app (tests/apps.py) sets it to show the race the edit lock prevents.
         "EVENT_EDIT_LOCK_DISABLED_FOR_TESTS": False,
-        "DEV_PAGES": _bool("LANET_DEV_PAGES", default=not mail_server),
+        # Demo conveniences (/dev/mail/, the demo password on /login, demo accounts from
+        # `seed demo`) only when switched on explicitly, as `./manage.sh run` does; never
+        # because some other setting is missing.
+        "DEV_PAGES": _bool("LANET_DEV_PAGES"),
         "BABEL_DEFAULT_LOCALE": "es",
         "BABEL_DEFAULT_TIMEZONE": "UTC",
         "LANGUAGES": ["es", "pt", "en"],

@@ -21,6 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
@@ -54,8 +55,12 @@ from lanet.registration.models import Registration
 # --- Writing to the database ------------------------------------------------------------------
 
 
-def seed_demo(random_seed: int = 2014) -> dict[str, int]:
-    """Load the demo into the database and commit; safe to run again. Returns row counts."""
+def seed_demo(random_seed: int = 2014, *, accounts: bool = True) -> dict[str, int]:
+    """Load the demo into the database and commit; safe to run again. Returns row counts.
+
+    With `accounts=False` (what `flask seed demo` does unless LANET_DEV_PAGES is on) the demo
+    users get no password: nobody can sign in with the published demo password.
+    """
     plan = plan_demo(random_seed)
     session = db.session
     _seed_countries()
@@ -65,7 +70,7 @@ def seed_demo(random_seed: int = 2014) -> dict[str, int]:
     session.flush()
     _seed_partners(events, institutions)
     people = _seed_people(plan, institutions)
-    users = _seed_accounts(events, institutions, people)
+    users = _seed_accounts(events, institutions, people, with_password=accounts)
     session.flush()
     registrations = _seed_registrations(plan, events, people, users)
     session.flush()
@@ -290,7 +295,11 @@ def _seed_people(plan: DemoPlan, institutions: InstitutionIndex) -> dict[str, Pe
 
 
 def _seed_accounts(
-    events: dict[str, Event], institutions: InstitutionIndex, people: dict[str, Person]
+    events: dict[str, Event],
+    institutions: InstitutionIndex,
+    people: dict[str, Person],
+    *,
+    with_password: bool = True,
 ) -> dict[str, User]:
     users = {u.email: u for u in db.session.scalars(select(User))}
     for account in data.DEMO_ACCOUNTS:
@@ -313,7 +322,7 @@ def _seed_accounts(
             user = User(email=account.email, person=person)
             db.session.add(user)
             users[account.email] = user
-        if user.password_hash is None:
+        if user.password_hash is None and with_password:
             # Hashed once; Argon2 salts differ per run, so an existing hash is never replaced.
             user.password_hash = hash_password(DEMO_PASSWORD)
         held = {(r.role, r.event_id, r.country_code) for r in user.roles}
@@ -489,6 +498,12 @@ seed_cli = AppGroup("seed", help="Load data into the database.")
 @seed_cli.command("demo")
 def seed_demo_command() -> None:
     """Load the Network's countries, organizations, 2012–2015 events and demo participants."""
-    counts = seed_demo()
+    demo_accounts = bool(current_app.config["DEV_PAGES"])
+    counts = seed_demo(accounts=demo_accounts)
     for name, count in counts.items():
         click.echo(f"{name}: {count}")
+    if not demo_accounts:
+        click.echo(
+            "demo accounts have no password (LANET_DEV_PAGES is off); create the first staff "
+            "account with: flask --app wsgi users create-staff EMAIL"
+        )

@@ -385,6 +385,7 @@ def test_without_mail_server_messages_go_to_the_folder_and_the_dev_page(
     app, db, client, tmp_path, monkeypatch
 ):
     assert not app.config["MAIL_SERVER"]
+    monkeypatch.setitem(app.config, "DEV_PAGES", True)  # as `./manage.sh run` switches on
     # A folder of its own: other tests of the session also write into the shared one.
     monkeypatch.setitem(app.config, "MAIL_FOLDER", str(tmp_path / "mail"))
     queue(name="Ana Pérez", language="en", calendar_ics=INVITE)

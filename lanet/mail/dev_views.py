@@ -9,6 +9,13 @@ from lanet.mail import folder
 bp = Blueprint("dev_mail", __name__, url_prefix="/dev/mail")
 
 
+@bp.before_request
+def _only_when_switched_on() -> None:
+    # The mail folder holds password-reset and private links: never served by accident.
+    if not current_app.config.get("DEV_PAGES"):
+        abort(404)
+
+
 def _folder() -> str:
     return current_app.config["MAIL_FOLDER"]
 

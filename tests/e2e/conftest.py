@@ -44,7 +44,9 @@ def browser():
 def live_server(service_env, app, tmp_path_factory):
     """gunicorn serving the test database; tables are emptied by the `db` fixture per test."""
     log = tmp_path_factory.mktemp("logs") / "gunicorn.log"
-    process, url = start_gunicorn(service_env, log, workers=1, threads=4)
+    process, url = start_gunicorn(
+        {**service_env, "LANET_DEV_PAGES": "1"}, log, workers=1, threads=4
+    )
     yield url
     process.stop()
 
