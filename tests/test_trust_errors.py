@@ -67,7 +67,8 @@ def test_an_unexpected_error_is_logged_with_its_request_id(app, db, caplog, monk
     def boom():
         raise RuntimeError("kaboom")
 
-    monkeypatch.setitem(app.view_functions, "core.home", boom)
+    endpoint = app.url_map.bind("localhost").match("/")[0]
+    monkeypatch.setitem(app.view_functions, endpoint, boom)
     # As in production (create_app registers it unless TESTING): the 500 page for the client.
     monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
     handlers = app.error_handler_spec.setdefault(None, {}).setdefault(None, {})

@@ -24,6 +24,7 @@ from lanet.accounts.permissions import Action
 from lanet.bulletin import contacts, feed, forms, queries, service, tokens
 from lanet.bulletin.labels import BULLETIN_STATUS_LABELS, KIND_LABELS, LANGUAGE_NAMES, STATUS_LABELS
 from lanet.bulletin.models import LANGUAGES, ContactKind, ContactStatus
+from lanet.core.boundary import parse_int
 from lanet.core.types import utcnow
 from lanet.extensions import csrf, db, limiter
 
@@ -299,7 +300,7 @@ def _filters() -> queries.ContactFilters:
 def contacts_page(contact_form=None, import_form=None, list_form=None, errors=None, status=200):
     filters = _filters()
     page_number = request.args.get("page", "1")
-    page = queries.contacts_page(filters, int(page_number) if page_number.isdigit() else 1)
+    page = queries.contacts_page(filters, parse_int(page_number, minimum=1) or 1)
     return render_template(
         "bulletin/contacts.html",
         page=page,

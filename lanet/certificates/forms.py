@@ -7,7 +7,6 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     HiddenField,
-    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -15,6 +14,8 @@ from wtforms import (
     widgets,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from lanet.core.text import WholeNumberField
 
 LANGUAGE_LABELS = {"es": "Español", "pt": "Português", "en": "English"}
 
@@ -32,12 +33,12 @@ class TemplateForm(FlaskForm):
     title_en = StringField(_l("Title (English)"), validators=[Length(max=200)])
     body_en = TextAreaField(_l("Text (English)"), validators=[Length(max=2000)])
     issuer = StringField(_l("Issuer"), validators=[DataRequired(), Length(max=300)])
-    min_share = IntegerField(
+    min_share = WholeNumberField(
         _l("Share of the days to attend (%)"),
         default=75,
         validators=[InputRequired(), NumberRange(min=0, max=100)],
     )
-    hours_per_day = IntegerField(
+    hours_per_day = WholeNumberField(
         _l("Hours per day attended"),
         default=8,
         validators=[InputRequired(), NumberRange(min=0, max=24)],

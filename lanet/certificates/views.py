@@ -31,6 +31,7 @@ from lanet.certificates.forms import (
     WithdrawForm,
 )
 from lanet.certificates.models import Certificate, CertificateTemplate
+from lanet.core.boundary import parse_int
 from lanet.core.i18n import current_language
 from lanet.events.access import event_required
 from lanet.events.models import Cycle, Event
@@ -323,8 +324,9 @@ def decide(template_id: int):
 def clear_decision(template_id: int):
     subject = _template_subject(template_id)
     form = ClearDecisionForm()
-    if form.validate_on_submit() and form.person_id.data.isdigit():
-        service.clear_decision(template_id, int(form.person_id.data))
+    person_id = parse_int(form.person_id.data, minimum=1)
+    if form.validate_on_submit() and person_id is not None:
+        service.clear_decision(template_id, person_id)
         flash(_("The attendance rule applies again."), "success")
     return redirect(subject.url + "#eligibility")
 
