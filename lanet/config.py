@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from kombu import Exchange, Queue
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -191,6 +193,15 @@ def load() -> dict:
             "broker_connection_retry_on_startup": True,
             "beat_schedule_filename": str(instance / "celerybeat-schedule"),
             "timezone": "UTC",
+            # Every queue a task is routed to, declared: a plain `celery -A workers worker`
+            # (the README's command) consumes them all; production runs one worker per queue
+            # with -Q (docs/production.md), and -Q still picks among these.
+            "task_default_queue": "celery",
+            "task_queues": [
+                # As Celery would create each by itself: an exchange of the same name.
+                Queue(name, Exchange(name), routing_key=name)
+                for name in ("celery", "mail", "calendars", "reports")
+            ],
             # Separate queues (docs/production.md): a slow mail server never delays calendars.
             "task_routes": {
                 "lanet.mail.*": {"queue": "mail"},
