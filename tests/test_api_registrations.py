@@ -34,15 +34,17 @@ def count(model) -> int:
 def test_register_then_read_and_cancel_by_private_token(client, api_event):
     event = api_event("seminar", capacity=10)
     response = client.post(f"/api/v1/events/{event.slug}/registrations", json=applicant())
-    assert response.status_code == 201, response.get_json()
+    assert response.status_code == 202, response.get_json()
     body = response.get_json()
-    assert body["status"] == "confirmed" and body["event"] == "seminar"
-    assert body["person"]["email"] == "ana@example.org"
-    token = body["manage_token"]
+    # Neither the person nor the private token: both go to the address's inbox only.
+    assert body["status"] == "accepted" and set(body) == {"status", "detail"}
     assert count(OutboxMessage) == 1  # the confirmation, written with the registration
+    message = _db.session.scalar(select(OutboxMessage))
+    token = message.context["manage_url"].rsplit("/r/", 1)[1]
 
     read = client.get(f"/api/v1/registrations/{token}").get_json()
-    assert read["id"] == body["id"] and "manage_token" not in read
+    assert read["status"] == "confirmed" and read["event"] == "seminar"
+    assert read["person"]["email"] == "ana@example.org" and "manage_token" not in read
 
     cancelled = client.post(f"/api/v1/registrations/{token}/cancel")
     assert cancelled.status_code == 200 and cancelled.get_json()["status"] == "cancelled"
@@ -57,7 +59,7 @@ def test_retry_with_the_same_idempotency_key_never_registers_twice(client, api_e
     url = f"/api/v1/events/{event.slug}/registrations"
     first = client.post(url, json=applicant(), headers=headers)
     second = client.post(url, json=applicant(), headers=headers)
-    assert first.status_code == second.status_code == 201
+    assert first.status_code == second.status_code == 202
     assert second.get_json() == first.get_json()
     assert second.headers["Idempotent-Replayed"] == "true"
     assert count(Registration) == 1 and count(OutboxMessage) == 1
@@ -68,10 +70,10 @@ def test_retry_with_the_same_idempotency_key_never_registers_twice(client, api_e
     assert other.get_json()["invalid_params"][0]["name"] == "Idempotency-Key"
     assert count(Registration) == 1
 
-    # without a key, a second attempt is refused by the service (already registered)
+    # without a key, a second attempt gets the same answer; the inbox gets the link again
     duplicate = client.post(url, json=applicant())
-    assert duplicate.status_code == 409 and duplicate.mimetype == PROBLEM
-    assert duplicate.get_json()["invalid_params"][0]["name"] == "email"
+    assert duplicate.status_code == 202 and duplicate.get_json() == first.get_json()
+    assert count(Registration) == 1 and count(OutboxMessage) == 2
 
 
 def test_a_refusal_is_replayed_too(client, api_event):
@@ -91,10 +93,10 @@ def test_idempotency_keys_belong_to_their_caller(client, api_event, make_user, b
     event = api_event("seminar", capacity=10)
     url = f"/api/v1/events/{event.slug}/registrations"
     headers = {"Idempotency-Key": "shared-key"}
-    assert client.post(url, json=applicant(), headers=headers).status_code == 201
+    assert client.post(url, json=applicant(), headers=headers).status_code == 202
     staff = {**bearer(make_user("staff")), **headers}
     response = client.post(url, json=applicant(email="bea@example.org"), headers=staff)
-    assert response.status_code == 201  # another caller's key space
+    assert response.status_code == 202  # another caller's key space
     assert count(Registration) == 2
 
 
@@ -234,14 +236,14 @@ def test_simultaneous_retries_with_one_key_make_one_registration(app, client, ap
     for thread in threads:
         thread.join(30)
     assert len(answers) == 6
-    assert {status for status, _ in answers} <= {201, 409}, answers
-    created = [body for status, body in answers if status == 201]
+    assert {status for status, _ in answers} <= {202, 409}, answers
+    created = [body for status, body in answers if status == 202]
     assert created and all(body == created[0] for body in created)
     # The service's own duplicate check would also answer 409; these must be the key's.
     waiting = [body for status, body in answers if status == 409]
     assert all(body["type"].endswith("/idempotency-key-in-use") for body in waiting), waiting
     late = client.post(url, json=applicant(), headers=headers)
-    assert late.status_code == 201 and late.get_json() == created[0]
+    assert late.status_code == 202 and late.get_json() == created[0]
     _db.session.expire_all()
     assert count(Registration) == 1 and count(OutboxMessage) == 1
 
@@ -251,7 +253,7 @@ def test_the_api_is_exempt_from_csrf_but_the_pages_are_not(app, client, api_even
     app.config["WTF_CSRF_ENABLED"] = True
     try:
         response = client.post(f"/api/v1/events/{event.slug}/registrations", json=applicant())
-        assert response.status_code == 201
+        assert response.status_code == 202
         page = client.post("/login", data={"email": "a@b.org", "password": "x"})
         assert page.status_code == 400  # the page still wants its CSRF token
     finally:

@@ -56,7 +56,8 @@ def test_register_confirms_a_seat_with_email_and_calendar(client, db, make_event
     response = _register(client, event, values)
     assert response.status_code == 302
     registration = _reg(db, values["email"])
-    assert response.headers["Location"].endswith(f"/r/{registration.manage_token}?new=1")
+    # The private link goes to the inbox only; the page says so (issue 14 item 1).
+    assert response.headers["Location"].endswith(f"/events/{event.slug}/register/sent")
     assert registration.status == "confirmed"
     assert registration.person.institution.name == "Ministerio de Relaciones Exteriores"
     assert registration.person.consent_data_processing_at is not None
@@ -128,7 +129,7 @@ def test_database_refuses_a_counter_beyond_capacity(db, make_event):
     db.session.rollback()
 
 
-def test_second_registration_is_refused_kindly_and_changes_nothing(
+def test_second_registration_changes_nothing_and_sends_the_link_to_the_inbox(
     db, client, make_event, applicant
 ):
     event = make_event()
@@ -139,10 +140,14 @@ def test_second_registration_is_refused_kindly_and_changes_nothing(
     response = client.post(
         f"/events/{event.slug}/register", data=again, headers={"Accept-Language": "en"}
     )
-    assert response.status_code == 422
-    assert b"already registered for this event" in response.data
-    assert _counts(db) == before
+    # The same answer as a first registration: whether an address is registered is told to
+    # its inbox only, with the private link again (issue 14 item 1).
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/events/{event.slug}/register/sent")
+    counts = _counts(db)
+    assert counts == (before[0], before[1], before[2] + 1, before[3])  # one more email only
     assert _reg(db, values["email"]).person.position == "Asesora"
+    assert _mails(db, "registration_link")
 
 
 def test_returning_email_is_recognised_and_its_details_kept(db, client, make_event, applicant):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
+from lanet.accounts.limits import registration_limit
 from lanet.accounts.permissions import Action, focal_point_countries
 from lanet.api.auth import (
     BEARER,
@@ -21,6 +22,7 @@ from lanet.api.problems import ApiProblem
 from lanet.api.schemas import InputSchema, _choice
 from lanet.core.text import NOT_BLANK_ONE_LINE_PATTERN, ONE_LINE_PATTERN, one_line
 from lanet.events.access import event_for
+from lanet.extensions import limiter
 from lanet.network.models import LANGUAGES, InstitutionKind
 from lanet.registration import errors, imports, invitations, queries, service
 from lanet.registration.models import Registration, RegistrationRole, RegistrationStatus
@@ -34,13 +36,12 @@ TOKEN_PARAMETER = {
     "name": "token",
     "required": True,
     "schema": {"type": "string", "minLength": 1, "maxLength": 64},
-    "description": "The private manage token returned when registering",
+    "description": "The private manage token, sent by email to the registrant's address",
 }
 
 
 # --- schemas ---------------------------------------------------------------------------------
 
-# Anchored so that marshmallow (re.match) and JSON Schema (search) read it alike.
 # Anchored so that marshmallow (re.match) and JSON Schema (search) read it alike.
 _NOT_BLANK = validate.Regexp(r"^\s*\S", error="Must not be blank.")
 # The service names the fields of the registration form; the API names its own.
@@ -117,10 +118,17 @@ class RegistrationSchema(ma.Schema):
     offer_expires_at = ma.fields.AwareDateTime(allow_none=True)
 
 
-class OwnRegistrationSchema(RegistrationSchema):
-    manage_token = ma.fields.String(
-        required=True, metadata={"description": "Keep it secret: it reads and cancels"}
-    )
+CHECK_INBOX = (
+    "Check the inbox of the address given: it receives the registration's state and its "
+    "private manage token."
+)
+
+
+class SubmissionSchema(ma.Schema):
+    """The same for a new, a known and an already registered address (DESIGN rule 9)."""
+
+    status = ma.fields.String(required=True, validate=validate.OneOf(["accepted"]))
+    detail = ma.fields.String(required=True)
 
 
 class RegistrationListArgs(PageArgs):
@@ -213,20 +221,28 @@ def _own_registration(token: str) -> Registration:
 
 
 @blp.post("/events/<slug>/registrations", parameters=[SLUG_PARAMETER])
+@limiter.limit(registration_limit, methods=["POST"])
 @idempotent
 @blp.arguments(ApplicantSchema)
-@blp.response(201, OwnRegistrationSchema)
+@blp.response(202, SubmissionSchema)
 @blp.alt_response(404, response="NOT_FOUND")
 @blp.alt_response(409, response="CONFLICT")
 def register(data: dict, slug: str):
-    """Registers a person (no account needed); send an Idempotency-Key to retry safely."""
+    """Asks to register a person (no account needed); send an Idempotency-Key to retry safely.
+
+    The answer is the same whether the address is new, known or already registered: the
+    registration's state and its private manage token go by email to that address only.
+    """
     event = event_for(slug)
     invitation_token = data.pop("invitation_token", None)
     applicant = service.Applicant(**data)
     try:
-        return service.register(event.id, applicant, invitation_token=invitation_token, actor="api")
+        service.request_registration(
+            event.id, applicant, invitation_token=invitation_token, actor="api"
+        )
     except errors.RegistrationError as error:
         raise problem_of(error) from error
+    return {"status": "accepted", "detail": CHECK_INBOX}
 
 
 @blp.get("/registrations/<token>", parameters=[TOKEN_PARAMETER])

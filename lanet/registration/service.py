@@ -161,6 +161,42 @@ def _register(
     return registration
 
 
+def request_registration(
+    event_id: int,
+    applicant: Applicant,
+    *,
+    invitation_token: str | None = None,
+    actor: str = "public form",
+) -> None:
+    """What the public form and the API call: the submitter learns nothing about the address.
+
+    A new address is registered; a known one is registered with its stored details (the
+    submitted ones are ignored); an address already registered for the event gets its private
+    link again. In every case the private link goes to that inbox only, and the caller gets
+    no registration, no person and no link back (DESIGN rule 9).
+    """
+    try:
+        register(event_id, applicant, invitation_token=invitation_token, actor=actor)
+    except AlreadyRegistered:
+        send_private_link(event_id, applicant.email)
+
+
+def send_private_link(event_id: int, email: str) -> None:
+    """Sends the address's registration for the event, with its private link, to that address."""
+    person = people.find_person(email)
+    if person is None:
+        return
+    registration = db.session.scalar(
+        select(Registration).where(
+            Registration.person_id == person.id, Registration.event_id == event_id
+        )
+    )
+    if registration is None:
+        return
+    notifications.send(registration, "registration_link")
+    db.session.commit()
+
+
 def _already_registered_email(email: str, event_id: int) -> bool:
     person = people.find_person(email)
     return person is not None and already_registered(person.id, event_id)

@@ -72,9 +72,11 @@ def test_phone_registration_cancel_and_promotion(
         page.screenshot(path=str(artifacts / "registration-phone-form.png"), full_page=True)
         assert fits, "the form scrolls sideways on a phone"
         page.get_by_role("button", name="Inscribirse").click()
-        page.wait_for_url(re.compile(r".*/r/[^/?]+\?new=1$"))
-        assert page.locator("[data-status]").get_attribute("data-status") == "confirmed"
-        page.screenshot(path=str(artifacts / "registration-phone-confirmed.png"), full_page=True)
+        # The private link goes to the inbox only (issue 14 item 1): the page says so.
+        page.wait_for_url(re.compile(r".*/register/sent$"))
+        assert page.locator("h1").inner_text() == "Revise su correo"
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        page.screenshot(path=str(artifacts / "registration-phone-check-inbox.png"), full_page=True)
 
         # Someone else registers now: the event is full, so they wait.
         waiting = service.register(
@@ -100,6 +102,8 @@ def test_phone_registration_cancel_and_promotion(
         link = re.search(r"https?://\S+/r/[A-Za-z0-9_-]+", text).group(0)
 
         page.goto(f"{live_server}{urlsplit(link).path}")
+        assert page.locator("[data-status]").get_attribute("data-status") == "confirmed"
+        page.screenshot(path=str(artifacts / "registration-phone-confirmed.png"), full_page=True)
         page.get_by_role("button", name="Cancelar mi inscripción").click()
         page.wait_for_selector("[data-status=cancelled]")
         page.screenshot(path=str(artifacts / "registration-phone-cancelled.png"), full_page=True)

@@ -76,7 +76,7 @@ def register(slug: str):
     is_open = queries.registration_is_open(event)
     if is_open and form.validate_on_submit():
         try:
-            registration = service.register(
+            service.request_registration(
                 event.id,
                 _applicant(form),
                 invitation_token=invitation.token if invitation else None,
@@ -84,7 +84,9 @@ def register(slug: str):
         except errors.RegistrationError as error:
             apply_error(form, error)
         else:
-            return redirect(url_for("registration.manage", token=registration.manage_token, new=1))
+            # The same answer for a new, a known and an already registered address: the
+            # private link is in that inbox, never on this page (DESIGN rule 9).
+            return redirect(url_for("registration.check_inbox", slug=event.slug))
     status = 200 if request.method == "GET" or not form.errors else 422
     if request.method == "POST" and not is_open:
         status = 409
@@ -99,6 +101,14 @@ def register(slug: str):
             invitation=invitation,
         ),
         status,
+    )
+
+
+@bp.get("/events/<slug>/register/sent")
+def check_inbox(slug: str):
+    event = event_for(slug)
+    return render_template(
+        "registration/check_inbox.html", event=event, language=current_language()
     )
 
 
