@@ -99,20 +99,32 @@ def _start_request() -> None:
     g.request_id_token = request_id_var.set(g.request_id)
 
 
+def loggable_path() -> str:
+    """The request's path with every private token in it replaced: a private link
+    (`/r/<token>`, `/password/reset/<token>`, `/invitations/<token>` …) opens someone's data
+    and must not sit in log files. Every such route names its part `token`."""
+    path = request.path
+    for name, value in (request.view_args or {}).items():
+        if "token" in name and isinstance(value, str) and value:
+            path = path.replace(value, "[token]")
+    return path
+
+
 def _finish_request(response: Response) -> Response:
     request_id = g.get("request_id")
     if request_id is None:
         return response
     response.headers[REQUEST_ID_HEADER] = request_id
     duration = time.perf_counter() - g.get("request_started", time.perf_counter())
+    path = loggable_path()
     access_logger.info(
         "%s %s %s",
         request.method,
-        request.path,
+        path,
         response.status_code,
         extra={
             "method": request.method,
-            "path": request.path,
+            "path": path,
             "status": response.status_code,
             "duration_ms": round(duration * 1000, 2),
             "remote_addr": request.remote_addr,

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from flask import Flask, Response, current_app, request, url_for
+from flask import Flask, Response, current_app, request, session, url_for
 from flask_babel import format_date, format_datetime, format_time
 from werkzeug.routing import BuildError
 
@@ -70,6 +70,39 @@ def carried_query() -> dict[str, str]:
     }
 
 
+# Pages and answers that carry someone's personal data or a private token.
+_PRIVATE_PREFIXES = (
+    "/r/",
+    "/invitations/",
+    "/password/",
+    "/account",
+    "/staff",
+    "/manage",
+    "/focal-point",
+    "/bulletin/confirm/",
+    "/bulletin/unsubscribe/",
+    "/api/v1/registrations/",
+    "/api/v1/me",
+    "/api/v1/tokens",
+)
+
+
+def private_no_store(response: Response) -> Response:
+    """`Cache-Control: no-store` on private pages and on personal API answers: no browser
+    history, shared computer or proxy keeps a copy. Anything answered to a signed-in user or a
+    bearer token is private too (read from the session, without asking the database)."""
+    private = (
+        request.path.startswith(_PRIVATE_PREFIXES)
+        or "Authorization" in request.headers
+        or (request.view_args or {}).get("token") is not None
+        or "_user_id" in session
+    )
+    if private:
+        response.headers["Cache-Control"] = "no-store"
+        response.headers.pop("Expires", None)
+    return response
+
+
 def security_headers(response: Response) -> Response:
     # Scripts and styles only from this origin: no inline script, no CDN (venues may be offline).
     response.headers.setdefault(
@@ -100,3 +133,4 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["LANGUAGE_NAMES"] = {"es": "Español", "pt": "Português", "en": "English"}
     app.jinja_env.globals["current_language"] = current_language
     app.after_request(security_headers)
+    app.after_request(private_no_store)

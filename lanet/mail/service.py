@@ -229,7 +229,28 @@ def _held(claim: Claim, status: OutboxStatus = OutboxStatus.sending) -> object:
     )
 
 
-def _mark_sent(claim: Claim) -> bool:
+# Context values that are private links: they open someone's data (a registration, a password
+# reset, an invitation), so the outbox keeps them only until the message is sent.
+PRIVATE_LINKS = frozenset(
+    {
+        "manage_url",
+        "invitation_url",
+        "reset_url",
+        "set_password_url",
+        "confirm_url",
+        "unsubscribe_url",
+    }
+)
+
+
+def without_private_links(context: dict | None) -> dict | None:
+    """The context to keep once sent, or None when it holds no private link."""
+    if not context or not PRIVATE_LINKS & set(context):
+        return None
+    return {key: value for key, value in context.items() if key not in PRIVATE_LINKS}
+
+
+def _mark_sent(claim: Claim, kept_context: dict | None = None) -> bool:
     """Records "sent" once the server has accepted the message.
 
     Written even if the claim was lost meanwhile (a lease that ended under a slow worker):
@@ -249,7 +270,12 @@ def _mark_sent(claim: Claim) -> bool:
             table.c.id == claim.id,
             table.c.status.in_([OutboxStatus.sending.value, OutboxStatus.pending.value]),
         )
-        .values(status=OutboxStatus.sent.value, sent_at=utcnow(), last_error=None)
+        .values(
+            status=OutboxStatus.sent.value,
+            sent_at=utcnow(),
+            last_error=None,
+            **({"context": kept_context} if kept_context is not None else {}),
+        )
     )
     db.session.commit()
     return result.rowcount == 1
@@ -325,7 +351,9 @@ def _count(report: DeliveryReport, outcome: OutboxStatus, answer: str) -> None:
         report.failed += 1
 
 
-def _build_batch(claims: list[Claim]) -> list[tuple[Claim, compose.Outgoing | str]]:
+def _build_batch(
+    claims: list[Claim], kept: dict[int, dict] | None = None
+) -> list[tuple[Claim, compose.Outgoing | str]]:
     """Renders the whole batch first, so the per-message commits reload nothing."""
     rows = {
         row.id: row
@@ -338,6 +366,10 @@ def _build_batch(claims: list[Claim]) -> list[tuple[Claim, compose.Outgoing | st
     sender = current_app.config["MAIL_DEFAULT_SENDER"]
     built: list[tuple[Claim, compose.Outgoing | str]] = []
     for claim in claims:
+        if kept is not None:
+            redacted = without_private_links(rows[claim.id].context)
+            if redacted is not None:
+                kept[claim.id] = redacted
         try:
             built.append((claim, compose.outgoing(rows[claim.id], sender)))
         except compose.InvalidMessage as error:
@@ -354,7 +386,8 @@ def _deliver_batch(claims: list[Claim], report: DeliveryReport, deadline: float)
     lease = _Lease(claims)
     outlet = transport.for_config(current_app.config)
     try:
-        batch = _build_batch(claims)
+        kept: dict[int, dict] = {}
+        batch = _build_batch(claims, kept)
         for index, (claim, email) in enumerate(batch):
             lease.keep()
             if isinstance(email, str):
@@ -396,7 +429,7 @@ def _deliver_batch(claims: list[Claim], report: DeliveryReport, deadline: float)
                 _count(report, _record_failure(claim, answer, temporary=False), answer)
                 continue
             lease.done(claim)
-            if _mark_sent(claim):
+            if _mark_sent(claim, kept.get(claim.id)):
                 report.sent += 1
             else:
                 report.lost_claim += 1
