@@ -304,6 +304,24 @@ def _sheet_rows(filename: str, content: bytes) -> Iterator[list[object]]:
         raise ImportRejected([RowError(0, _l("Upload a CSV or XLSX file."))])
 
 
+# A stated limit: a sheet past it is refused at once with a clear error, not read on.
+SHEET_MAX_ROWS = 5000
+
+
+def _too_many() -> ImportRejected:
+    return ImportRejected(
+        [
+            RowError(
+                0,
+                _l(
+                    "The file has more than %(count)s rows; split it into smaller files.",
+                    count=SHEET_MAX_ROWS,
+                ),
+            )
+        ]
+    )
+
+
 def _csv_rows(content: bytes) -> Iterator[list[object]]:
     try:
         text = content.decode("utf-8-sig")
@@ -313,8 +331,12 @@ def _csv_rows(content: bytes) -> Iterator[list[object]]:
         dialect = csv.Sniffer().sniff(text[:2048], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
+    rows: list[list[object]] = []
     try:
-        rows = list(csv.reader(io.StringIO(text), dialect))
+        for row in csv.reader(io.StringIO(text), dialect):
+            rows.append(row)
+            if len(rows) > SHEET_MAX_ROWS + 1:  # the header row on top
+                raise _too_many()
     except csv.Error as error:  # e.g. a NUL byte: not a text sheet at all
         raise ImportRejected([RowError(0, _l("This is not a readable CSV file."))]) from error
     yield from rows
@@ -323,11 +345,17 @@ def _csv_rows(content: bytes) -> Iterator[list[object]]:
 def _xlsx_rows(content: bytes) -> Iterator[list[object]]:
     from openpyxl import load_workbook
 
+    rows: list[list[object]] = []
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        rows = [list(row) for row in workbook.active.iter_rows(values_only=True)]
+        for row in workbook.active.iter_rows(values_only=True):
+            rows.append(list(row))
+            if len(rows) > SHEET_MAX_ROWS + 1:
+                break
     except Exception as error:  # openpyxl raises many kinds for a file that is not a workbook
         raise ImportRejected([RowError(0, _l("This is not a readable XLSX file."))]) from error
+    if len(rows) > SHEET_MAX_ROWS + 1:
+        raise _too_many()
     yield from rows
 
 

@@ -31,6 +31,7 @@ def handle_http_error(error: HTTPException):
     titles = {
         400: _("Bad request"),
         404: _("Page not found"),
+        413: _("Too large"),
         403: _("Not allowed"),
         405: _("Method not allowed"),
         429: _("Too many requests"),
@@ -39,6 +40,10 @@ def handle_http_error(error: HTTPException):
     messages = {
         400: _("The request contains values that cannot be used. Please check what you sent."),
         404: _("There is nothing at this address. It may have moved."),
+        413: _(
+            "What was sent is larger than %(size)s MB. Split the file into smaller ones.",
+            size=(current_app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024),
+        ),
         403: _("You do not have permission to see this page."),
         429: _("Too many requests in a short time. Please wait a moment and try again."),
     }

@@ -17,6 +17,9 @@ from lanet.registration.invitations import Invitee
 from lanet.registration.nominations import Nominee
 
 NOMINATION_COLUMNS = ("first_name", "last_name", "email", "institution", "position", "language")
+# Stated limits: a file past them is refused at once, before any row is checked or written.
+INVITATION_MAX_ROWS = 2000
+NOMINATION_MAX_ROWS = 500
 
 
 def parse_email_list(text: str) -> tuple[list[str], list[str]]:
@@ -41,7 +44,7 @@ def parse_email_list(text: str) -> tuple[list[str], list[str]]:
 
 def parse_invitation_csv(text: str) -> list[Invitee]:
     """Rows of `email[,language]`; a header row is allowed. All or nothing."""
-    rows = _csv_rows(text)
+    rows = _csv_rows(text, INVITATION_MAX_ROWS + 1)  # the header row may come on top
     invitees: list[Invitee] = []
     errors: list[tuple[int, str]] = []
     seen: set[str] = set()
@@ -73,7 +76,7 @@ def parse_invitation_csv(text: str) -> list[Invitee]:
 
 def parse_nomination_csv(text: str) -> list[Nominee]:
     """Rows with the columns of NOMINATION_COLUMNS (header required); format errors by row."""
-    rows = _csv_rows(text)
+    rows = _csv_rows(text, NOMINATION_MAX_ROWS + 1)  # with its header row
     if not rows:
         raise ImportRejected([(0, str(_l("The file has no rows.")))])
     header = [cell.strip().lower() for cell in rows[0][1]]
@@ -101,8 +104,13 @@ def parse_nomination_csv(text: str) -> list[Nominee]:
     return nominees
 
 
-def _csv_rows(text: str) -> list[tuple[int, list[str]]]:
-    """Non-empty rows with their 1-based line numbers; ';' or ',' separated."""
+def too_many_rows(limit: int) -> object:
+    return _l("The file has more than %(count)s rows; split it into smaller files.", count=limit)
+
+
+def _csv_rows(text: str, max_rows: int) -> list[tuple[int, list[str]]]:
+    """Non-empty rows with their 1-based line numbers; ';' or ',' separated; refused whole
+    past `max_rows`."""
     text = (text or "").lstrip("\ufeff")
     sample = text[:2048]
     delimiter = ";" if sample.count(";") > sample.count(",") else ","
@@ -112,6 +120,8 @@ def _csv_rows(text: str) -> list[tuple[int, list[str]]]:
         for number, row in enumerate(reader, start=1):
             if any(c.strip() for c in row):
                 rows.append((number, row))
+                if len(rows) > max_rows:
+                    raise ImportRejected([(0, str(too_many_rows(max_rows - 1)))])
     except csv.Error as error:  # an overlong field, a stray NUL or carriage return
         raise ImportRejected(
             [(reader.line_num, str(_l("This row cannot be read as CSV: %(error)s", error=error)))]

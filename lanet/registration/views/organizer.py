@@ -252,13 +252,14 @@ def invite_group(slug: str, source: str, event: Event):
 def _read_upload(field) -> str | None:
     """The uploaded file as text; None, with the field's error set, when it is not UTF-8 text."""
     raw = field.data.read(2_000_001)
+    if len(raw) > 2_000_000:
+        field.errors = [_("The file is larger than 2 MB; split it into smaller files.")]
+        return None
     try:
-        if len(raw) <= 2_000_000:
-            return raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        pass
-    field.errors = [_("The file must be UTF-8 text.")]
-    return None
+        field.errors = [_("The file must be UTF-8 text.")]
+        return None
 
 
 # --- Focal points ----------------------------------------------------------------------------
