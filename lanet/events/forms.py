@@ -13,7 +13,6 @@ from wtforms import (
     DateTimeLocalField,
     EmailField,
     HiddenField,
-    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -23,6 +22,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from lanet.core.boundary import parse_int
+from lanet.core.text import WholeNumberField
 from lanet.events.labels import KIND_LABELS
 from lanet.events.validation import EventInput, valid_timezone
 
@@ -51,7 +52,7 @@ def _optional_int(value):
 class EventForm(FlaskForm):
     kind = SelectField(_l("Kind"), validators=[DataRequired()])
     cycle_id = SelectField(_l("Series and cycle"), coerce=_optional_int, validate_choice=False)
-    part_number = IntegerField(_l("Part"), validators=[Optional(), NumberRange(min=1, max=12)])
+    part_number = WholeNumberField(_l("Part"), validators=[Optional(), NumberRange(min=1, max=12)])
     title_es = StringField(_l("Title in Spanish"), validators=[Length(max=300)])
     title_pt = StringField(_l("Title in Portuguese"), validators=[Length(max=300)])
     title_en = StringField(_l("Title in English"), validators=[Length(max=300)])
@@ -72,7 +73,7 @@ class EventForm(FlaskForm):
     end_date = DateField(_l("Last day"), validators=[InputRequired()])
     start_time = TimeField(_l("Starts at (short events)"), validators=[Optional()])
     end_time = TimeField(_l("Ends at"), validators=[Optional()])
-    capacity = IntegerField(_l("Capacity (seats)"), validators=[Optional()])
+    capacity = WholeNumberField(_l("Capacity (seats)"), validators=[Optional()])
     registration_opens_at = DateTimeLocalField(
         _l("Registration opens"), format="%Y-%m-%dT%H:%M", validators=[Optional()]
     )
@@ -229,7 +230,7 @@ class SeriesForm(FlaskForm):
     name_es = StringField(_l("Name in Spanish"), validators=[Length(max=300)])
     name_pt = StringField(_l("Name in Portuguese"), validators=[Length(max=300)])
     name_en = StringField(_l("Name in English"), validators=[Length(max=300)])
-    parts_per_cycle = IntegerField(
+    parts_per_cycle = WholeNumberField(
         _l("Parts per cycle"), default=2, validators=[InputRequired(), NumberRange(min=1, max=12)]
     )
     description = TextAreaField(_l("Description"), validators=[Length(max=5000)])
@@ -257,9 +258,10 @@ def parse_quotas(form_data, countries: list[str]) -> tuple[dict[str, int], str |
         raw = (form_data.get(f"quota-{code}") or "").strip()
         if not raw:
             continue
-        if not raw.isdigit() or int(raw) > 100_000:
+        seats = parse_int(raw, maximum=100_000)
+        if seats is None:
             return quotas, code
-        quotas[code] = int(raw)
+        quotas[code] = seats
     return quotas, None
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from lanet.accounts.models import User
 from lanet.accounts.permissions import focal_point_countries, is_staff, organized_event_ids
+from lanet.core.boundary import parse_int
 from lanet.core.signals import collect_counts
 from lanet.core.types import utcnow
 from lanet.events.lifecycle import has_started
@@ -31,7 +32,7 @@ class WorkspaceFilter:
     def from_args(cls, args) -> WorkspaceFilter:
         """Unknown values are ignored: a filter narrows, it never fails."""
         year_text = (args.get("year") or "").strip()
-        year = int(year_text) if year_text.isdigit() and 1900 < int(year_text) < 3000 else None
+        year = parse_int(year_text, minimum=1901, maximum=2999)
         kind = args.get("kind") if args.get("kind") in EventKind.__members__ else None
         status = args.get("status") if args.get("status") in EventStatus.__members__ else None
         country = (args.get("country") or "").strip().upper()
