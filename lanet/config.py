@@ -161,6 +161,9 @@ def load() -> dict:
         # test's app (tests/apps.py) sets it to show the race the seat lock prevents.
         "SEAT_LOCK_DISABLED_FOR_TESTS": False,
         "FILES_FOLDER": os.environ.get("FILES_FOLDER", str(instance / "files")),
+        # Test configuration only, never read from the environment: the capacity-edit
+        # concurrency test's app (tests/apps.py) sets it to show the race the edit lock prevents.
+        "EVENT_EDIT_LOCK_DISABLED_FOR_TESTS": False,
         # No request body past this (uploads included): 413 with a clear page, at once.
         "MAX_CONTENT_LENGTH": _int("LANET_MAX_REQUEST_BYTES", 10 * 1024 * 1024),
         # Demo conveniences (/dev/mail/, the demo password on /login, demo accounts from
