@@ -257,12 +257,18 @@ def test_cancel_frees_the_seat_and_the_next_is_offered_it(db, client, make_event
     for values in (first, second, third):
         _register(client, event, values)
     token = _reg(db, first["email"]).manage_token
-    assert client.post(f"/r/{token}/cancel").status_code == 302
+    # Asked first: without the answer to the question nothing is cancelled.
+    question = client.post(f"/r/{token}/cancel")
+    assert question.status_code == 200 and 'name="confirm" value="yes"' in question.text
+    assert _reg(db, first["email"]).status == "confirmed"
+    assert client.get(f"/r/{token}/cancel").status_code == 200
+    assert client.post(f"/r/{token}/cancel", data={"confirm": "yes"}).status_code == 302
     assert _reg(db, first["email"]).status == "cancelled"
     assert _seats(db, event.id)[0] == 0
     cancel_mail = _mails(db, "registration_cancelled")[-1]
     assert cancel_mail.calendar_method == "CANCEL"
-    assert client.post(f"/r/{token}/cancel").status_code == 302  # twice: a message, no change
+    again = client.post(f"/r/{token}/cancel", data={"confirm": "yes"})
+    assert again.status_code == 302  # twice: a message, no change
     # The worker's task, run in-process: the seat is offered to the first in line and held.
     from workers.registration import promote_waiting_list
 

@@ -104,7 +104,8 @@ def test_phone_registration_cancel_and_promotion(
         page.goto(f"{live_server}{urlsplit(link).path}")
         assert page.locator("[data-status]").get_attribute("data-status") == "confirmed"
         page.screenshot(path=str(artifacts / "registration-phone-confirmed.png"), full_page=True)
-        page.get_by_role("button", name="Cancelar mi inscripción").click()
+        page.get_by_role("link", name="Cancelar mi inscripción").click()
+        page.get_by_role("button", name="Sí, cancelar mi inscripción").click()
         page.wait_for_selector("[data-status=cancelled]")
         page.screenshot(path=str(artifacts / "registration-phone-cancelled.png"), full_page=True)
         assert _registration(db, "lucia@cancilleria.example.org").status == "cancelled"

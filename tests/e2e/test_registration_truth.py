@@ -151,3 +151,44 @@ def test_organizer_promotes_from_the_waiting_list_or_is_told_why_not(
         assert _db.session.get(type(event), event.id).seats_confirmed == 3
     finally:
         context.close()
+
+
+def test_cancel_asks_first_without_javascript_and_mails_in_the_registrants_language(
+    db, make_event, live_server, browser, artifacts
+):
+    """Issue 15, journey 10: the private link's cancel asks first (JavaScript off), and the
+    email goes out in the registrant's language (pt) though the page was read in Spanish."""
+    event = make_event(capacity=5, slug="lemkin-cancel-ask")
+    registration = service.register(
+        event.id, _applicant("Paula", "paula@example.org", "BR", language="pt")
+    )
+    context = browser.new_context(viewport=PHONE, java_script_enabled=False)
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server}/r/{registration.manage_token}?lang=es")
+        page.get_by_role("link", name="Cancelar mi inscripción").click()
+        assert page.locator("h1").inner_text() == "¿Cancelar su inscripción?"
+        assert _registration("paula@example.org").status == "confirmed"  # nothing yet
+        page.screenshot(path=str(artifacts / "registration-cancel-ask-390.png"), full_page=True)
+        page.get_by_role("link", name="No, mantener mi inscripción").click()
+        assert _registration("paula@example.org").status == "confirmed"
+
+        page.get_by_role("link", name="Cancelar mi inscripción").click()
+        page.get_by_role("button", name="Sí, cancelar mi inscripción").click()
+        assert page.locator("[data-status]").get_attribute("data-status") == "cancelled"
+        assert _registration("paula@example.org").status == "cancelled"
+        message = _db.session.scalar(
+            select(OutboxMessage).where(
+                OutboxMessage.recipient_email == "paula@example.org",
+                OutboxMessage.template == "registration_cancelled",
+            )
+        )
+        assert message.language == "pt"
+        email = build(message, "lanet@example.org")
+        assert email["Content-Language"] == "pt"
+        assert "inscrição" in email["Subject"].lower() or "inscrição" in (
+            email.get_body(("plain",)).get_content().lower()
+        )
+        assert "inscripción" not in email.get_body(("plain",)).get_content().lower()
+    finally:
+        context.close()

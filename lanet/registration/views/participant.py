@@ -206,10 +206,23 @@ def _participant_decision(token: str, decide, done_message: str):
     return redirect(url_for("registration.manage", token=token))
 
 
-@bp.post("/r/<token>/cancel")
+@bp.route("/r/<token>/cancel", methods=["GET", "POST"])
 def cancel(token: str):
-    return _participant_decision(
-        token, service.cancel_registration, _("Your registration is cancelled.")
+    """Asks first: the private link's button leads here, and only the answer to this page's
+    question (confirm=yes) cancels. A plain page and form, so no script is needed."""
+    registration = _registration_or_404(token)
+    if request.method == "POST" and request.form.get("confirm") == "yes":
+        return _participant_decision(
+            token, service.cancel_registration, _("Your registration is cancelled.")
+        )
+    if registration.status not in ("confirmed", "pending", "waitlisted"):
+        return redirect(url_for("registration.manage", token=token))
+    return render_template(
+        "registration/cancel_confirm.html",
+        registration=registration,
+        event=registration.event,
+        confirm_form=forms.ConfirmForm(),
+        language=current_language(),
     )
 
 
