@@ -149,6 +149,7 @@ MATRIX: tuple[Row, ...] = (
     _event_row("registration.invite_typed", "POST"),
     _event_row("registration.invite_group", "POST", source="remind"),
     _event_row("registration.invite_csv", "POST"),
+    _event_row("registration.reminder_schedule", "POST"),
     _event_row("attendance.check_in"),
     _event_row("attendance.check_in_manual", "POST"),
     _event_row("attendance.scan", "POST"),

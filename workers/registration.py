@@ -18,6 +18,11 @@ SCHEDULE = {
         "schedule": SWEEP_SECONDS,
         "options": {"expires": SWEEP_SECONDS},
     },
+    "invitation-reminders": {
+        "task": "lanet.registration.send_invitation_reminders",
+        "schedule": 3600.0,
+        "options": {"expires": 3600.0},
+    },
     "registration-reminders": {
         "task": "lanet.registration.send_reminders",
         "schedule": 3600.0,
@@ -50,3 +55,11 @@ def send_reminders() -> int:
     from lanet.registration import notifications
 
     return notifications.send_event_reminders()
+
+
+@shared_task(name="lanet.registration.send_invitation_reminders")
+def send_invitation_reminders() -> dict[int, int]:
+    """Reminders to the silent invitees on each organizer's schedule (days before closing)."""
+    from lanet.registration import invitations
+
+    return invitations.send_scheduled_reminders()

@@ -119,6 +119,14 @@ class InviteForm(FlaskForm):
     language = SelectField(_l("Language of the invitation"), choices=LANGUAGE_CHOICES)
 
 
+class ReminderScheduleForm(FlaskForm):
+    reminder_days = StringField(
+        _l("Remind those who have not answered, days before registration closes"),
+        validators=[Length(max=40)],
+        description=_l("For example 7, 2. Leave empty for reminders only from the button."),
+    )
+
+
 class InviteCsvForm(FlaskForm):
     file = FileField(
         _l("CSV file (email, language)"),

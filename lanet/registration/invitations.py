@@ -21,7 +21,7 @@ from lanet.extensions import db
 from lanet.network.models import LANGUAGES, Person
 from lanet.registration import notifications
 from lanet.registration.errors import RegistrationError
-from lanet.registration.models import Invitation, new_token
+from lanet.registration.models import Invitation, Registration, RegistrationStatus, new_token
 from lanet.registration.people import find_person, normalize_email
 from lanet.registration.queries import get_event, invitation_by_token
 
@@ -32,10 +32,96 @@ class Invitee:
     language: str = "es"
 
 
+# Why an address is not invited (or reminded): it has already answered one way or another.
+REGISTERED = "registered"
+DECLINED = "declined"
+CANCELLED = "cancelled"
+INVITED = "invited"
+SKIP_REASONS = (REGISTERED, DECLINED, CANCELLED, INVITED)
+
+
 @dataclass
 class InviteResult:
     created: list[Invitation] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    # reason → addresses skipped for it
+    skipped_by: dict[str, list[str]] = field(default_factory=dict)
+
+    def skip(self, email: str, reason: str) -> None:
+        self.skipped.append(email)
+        self.skipped_by.setdefault(reason, []).append(email)
+
+
+@dataclass
+class Plan:
+    """What sending would do, told before sending: who gets a message, who is left out, why."""
+
+    send: list[str] = field(default_factory=list)
+    skipped_by: dict[str, list[str]] = field(default_factory=dict)
+
+    def count(self, reason: str) -> int:
+        return len(self.skipped_by.get(reason, []))
+
+
+def answered(event_id: int) -> dict[str, str]:
+    """Addresses that must not be invited or reminded again, with the reason: registered
+    (confirmed, pending or waiting), declined (the invitation or by the organizers), or
+    cancelled, for this event."""
+    found: dict[str, str] = {}
+    rows = db.session.execute(
+        select(Person.email, Registration.status)
+        .join(Registration, Registration.person_id == Person.id)
+        .where(Registration.event_id == event_id, Person.email.is_not(None))
+    )
+    for email, status in rows:
+        if status == RegistrationStatus.cancelled:
+            found[email.lower()] = CANCELLED
+        elif status == RegistrationStatus.declined:
+            found[email.lower()] = DECLINED
+        else:
+            found[email.lower()] = REGISTERED
+    declined = db.session.scalars(
+        select(Invitation.email).where(
+            Invitation.event_id == event_id, Invitation.declined_at.is_not(None)
+        )
+    )
+    for email in declined:
+        found.setdefault(email.lower(), DECLINED)
+    return found
+
+
+def plan(event_id: int, invitees: Iterable[Invitee]) -> Plan:
+    """Who an invitation to these addresses would reach, and who it would skip and why."""
+    result = Plan()
+    done = answered(event_id)
+    already = set(
+        db.session.scalars(select(Invitation.email).where(Invitation.event_id == event_id))
+    )
+    seen: set[str] = set()
+    for invitee in invitees:
+        email = normalize_email(invitee.email)
+        if email in seen:
+            continue
+        seen.add(email)
+        reason = done.get(email) or (INVITED if email in already else None)
+        if reason:
+            result.skipped_by.setdefault(reason, []).append(email)
+        else:
+            result.send.append(email)
+    return result
+
+
+def reminder_plan(event_id: int, now: datetime | None = None) -> Plan:
+    """Who a reminder would reach now: invited, silent, not reminded in the last day."""
+    result = Plan()
+    done = answered(event_id)
+    for invitation in _silent(event_id, now or utcnow()):
+        reason = done.get(invitation.email.lower())
+        if reason:
+            result.skipped_by.setdefault(reason, []).append(invitation.email)
+        else:
+            result.send.append(invitation.email)
+    return result
 
 
 def invitation_for_event(event: Event, token: str | None) -> Invitation | None:
@@ -55,11 +141,15 @@ def invite(event_id: int, invitees: Iterable[Invitee], user_id: int | None) -> I
     already = set(
         db.session.scalars(select(Invitation.email).where(Invitation.event_id == event_id))
     )
+    done = answered(event_id)
     try:
         for invitee in invitees:
             email = normalize_email(invitee.email)
+            if email in done:
+                result.skip(email, done[email])
+                continue
             if email in already:
-                result.skipped.append(email)
+                result.skip(email, INVITED)
                 continue
             already.add(email)
             person = find_person(email)
@@ -149,23 +239,40 @@ def decline_invitation(token: str) -> Invitation:
     return invitation
 
 
-def remind_invitations(event_id: int, user_id: int | None, now: datetime | None = None) -> int:
-    """Reminds those invited who have neither registered nor declined (once a day at most)."""
-    now = now or utcnow()
-    event = get_event(event_id)
-    due = list(
+def _silent(event_id: int, now: datetime, since: datetime | None = None) -> list[Invitation]:
+    """Invitations neither accepted nor declined, not reminded since `since` (a day ago)."""
+    since = since or now - timedelta(days=1)
+    return list(
         db.session.scalars(
-            select(Invitation).where(
+            select(Invitation)
+            .where(
                 Invitation.event_id == event_id,
                 Invitation.accepted_at.is_(None),
                 Invitation.declined_at.is_(None),
-                or_(
-                    Invitation.reminded_at.is_(None),
-                    Invitation.reminded_at < now - timedelta(days=1),
-                ),
+                or_(Invitation.reminded_at.is_(None), Invitation.reminded_at < since),
             )
+            .order_by(Invitation.email)
         )
     )
+
+
+def remind_invitations(
+    event_id: int,
+    user_id: int | None,
+    now: datetime | None = None,
+    since: datetime | None = None,
+) -> int:
+    """Reminds those invited who have not answered (once a day at most, or once since
+    `since`); anyone registered, declined or cancelled for the event by another way (a
+    focal point's nomination, the public form) is left out."""
+    now = now or utcnow()
+    event = get_event(event_id)
+    done = answered(event_id)
+    due = [
+        i
+        for i in _silent(event_id, now, since)
+        if i.email.lower() not in done and (since is None or (i.sent_at or now) <= since)
+    ]
     try:
         for invitation in due:
             invitation.reminded_at = now
@@ -184,3 +291,62 @@ def remind_invitations(event_id: int, user_id: int | None, now: datetime | None 
         db.session.rollback()
         raise
     return len(due)
+
+
+def set_reminder_days(event_id: int, text: str, user_id: int | None) -> list[int]:
+    """The organizer's reminder schedule: days before registration closes ("7, 2")."""
+    parts = [p for p in (text or "").replace(" ", "").split(",") if p]
+    if any(not p.isdigit() or not 0 < int(p) <= 365 for p in parts):
+        raise RegistrationError(
+            str(_l("Give whole numbers of days between 1 and 365, separated by commas.")),
+            "reminder_days",
+        )
+    days = sorted({int(p) for p in parts}, reverse=True)
+    event = get_event(event_id)
+    event.reminder_days = ",".join(str(d) for d in days) or None
+    audit.record(
+        "invitations.reminder_schedule",
+        "event",
+        event.id,
+        changes={"reminder_days": event.reminder_days},
+        event_id=event.id,
+        user_id=user_id,
+    )
+    db.session.commit()
+    return days
+
+
+def due_reminder(event: Event, now: datetime) -> datetime | None:
+    """The latest point of the event's schedule that has passed (closing minus N days), while
+    registration is still open; None when no reminder is due."""
+    closes = event.registration_closes_at
+    if closes is None or now >= closes:
+        return None
+    passed = [closes - timedelta(days=d) for d in event.reminder_schedule]
+    passed = [moment for moment in passed if moment <= now]
+    return max(passed) if passed else None
+
+
+def send_scheduled_reminders(now: datetime | None = None) -> dict[int, int]:
+    """What beat runs: for each open event whose schedule has a reminder due, reminds the
+    silent invitees not reminded since that point (so each point sends once)."""
+    from lanet.events.models import EventStatus
+
+    now = now or utcnow()
+    sent: dict[int, int] = {}
+    events = db.session.scalars(
+        select(Event).where(
+            Event.reminder_days.is_not(None),
+            Event.registration_closes_at.is_not(None),
+            Event.status == EventStatus.open,
+        )
+    ).all()
+    for event in events:
+        point = due_reminder(event, now)
+        if point is None:
+            continue
+        # Invited after the point: their invitation is newer than the reminder would be.
+        count = remind_invitations(event.id, None, now=now, since=point)
+        if count:
+            sent[event.id] = count
+    return sent

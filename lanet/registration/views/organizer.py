@@ -19,7 +19,7 @@ from lanet.accounts.permissions import Action, focal_point_countries
 from lanet.core.boundary import parse_int
 from lanet.core.i18n import current_language
 from lanet.events import queries as event_queries
-from lanet.events.access import event_required
+from lanet.events.access import event_for, event_required
 from lanet.events.models import Event
 from lanet.extensions import db
 from lanet.network.models import Country
@@ -149,11 +149,31 @@ def export(slug: str, fmt: str, event: Event):
     )
 
 
-def _invitations_page(event, invite_form=None, csv_form=None, status: int = 200):
+def _plans(event) -> dict[str, invitation_service.Plan]:
+    """Before any button is pressed: whom each group invitation and the reminder would reach,
+    and whom they would leave out (already registered, declined, cancelled or invited)."""
+    plans = {
+        "focal-points": invitation_service.plan(
+            event.id, invitation_service.focal_point_invitees(event.id)
+        ),
+        "remind": invitation_service.reminder_plan(event.id),
+    }
+    if event.cycle_id and event.part_number and event.part_number > 1:
+        plans["previous-part"] = invitation_service.plan(
+            event.id, invitation_service.previous_part_attendees(event.id)
+        )
+    return plans
+
+
+def _invitations_page(event, invite_form=None, csv_form=None, status: int = 200, schedule=None):
     invitations = queries.invitations(event.id)
     return (
         render_template(
             "registration/invitations.html",
+            plans=_plans(event),
+            skip_labels=_skip_labels(),
+            schedule_form=schedule
+            or forms.ReminderScheduleForm(formdata=None, reminder_days=event.reminder_days or ""),
             event=event,
             invitations=invitations,
             state_of=queries.invitation_state,
@@ -166,15 +186,66 @@ def _invitations_page(event, invite_form=None, csv_form=None, status: int = 200)
     )
 
 
-def _flash_invite_result(result: invitation_service.InviteResult) -> None:
-    flash(
-        _(
-            "%(created)s invited; %(skipped)s already invited before.",
-            created=len(result.created),
-            skipped=len(result.skipped),
-        ),
-        "success",
+def _flash_plan_skips(done: str, planned: invitation_service.Plan) -> None:
+    labels = _skip_labels()
+    why = "; ".join(
+        f"{planned.count(reason)} {labels[reason]}"
+        for reason in invitation_service.SKIP_REASONS
+        if planned.count(reason)
     )
+    flash(_("%(done)s Skipped: %(why)s.", done=done, why=why) if why else done, "success")
+
+
+def _skip_labels() -> dict[str, str]:
+    return {
+        invitation_service.REGISTERED: _("already registered"),
+        invitation_service.DECLINED: _("declined"),
+        invitation_service.CANCELLED: _("cancelled their registration"),
+        invitation_service.INVITED: _("already invited"),
+    }
+
+
+def _flash_invite_result(result: invitation_service.InviteResult) -> None:
+    labels = _skip_labels()
+    why = "; ".join(
+        f"{len(result.skipped_by[reason])} {labels[reason]}"
+        for reason in invitation_service.SKIP_REASONS
+        if result.skipped_by.get(reason)
+    )
+    if why:
+        flash(
+            _("%(created)s invited; skipped: %(why)s.", created=len(result.created), why=why),
+            "success",
+        )
+    else:
+        flash(_("%(created)s invited.", created=len(result.created)), "success")
+
+
+@bp.post("/manage/events/<slug>/invitations/reminder-schedule")
+@event_required(Action.invite)
+def reminder_schedule(slug: str, event: Event):
+    form = forms.ReminderScheduleForm()
+    if form.validate_on_submit():
+        try:
+            days = invitation_service.set_reminder_days(
+                event.id, form.reminder_days.data or "", current_user.id
+            )
+        except errors.RegistrationError as error:
+            db.session.rollback()
+            form.reminder_days.errors = [error.message]
+        else:
+            if days:
+                flash(
+                    _(
+                        "Reminders will go %(days)s days before registration closes.",
+                        days=", ".join(str(d) for d in days),
+                    ),
+                    "success",
+                )
+            else:
+                flash(_("No scheduled reminders."), "success")
+            return redirect(url_for("registration.invitations", slug=slug))
+    return _invitations_page(event_for(slug, Action.invite), schedule=form, status=422)
 
 
 @bp.get("/manage/events/<slug>/invitations")
@@ -232,8 +303,9 @@ def invite_group(slug: str, source: str, event: Event):
     if not forms.ConfirmForm().validate_on_submit():
         abort(400)
     if source == "remind":
+        planned = invitation_service.reminder_plan(event.id)
         count = invitation_service.remind_invitations(event.id, current_user.id)
-        flash(_("%(count)s reminders sent.", count=count), "success")
+        _flash_plan_skips(_("%(count)s reminders sent.", count=count), planned)
         return redirect(url_for("registration.invitations", slug=slug))
     try:
         if source == "focal-points":
