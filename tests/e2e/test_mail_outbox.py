@@ -42,10 +42,13 @@ def test_staff_filter_the_outbox_and_send_a_failed_message_again(
 
     page.get_by_label("Status").select_option("failed")
     page.get_by_role("button", name="Filter").click()
+    # Counting right after the click may count the page being left: wait for the new one.
+    page.wait_for_url("**/staff/outbox?status=failed*")
     assert page.locator("table.outbox tbody tr").count() == 1
     page.get_by_label("Recipient").fill("gob.br")
     page.get_by_label("Status").select_option("")
     page.get_by_role("button", name="Filter").click()
+    page.wait_for_url("**recipient=gob.br*")
     assert page.locator("table.outbox tbody tr").count() == 1
     assert "ana@mindef.gob.br" in page.locator("table.outbox").inner_text()
 
