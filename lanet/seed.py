@@ -504,6 +504,6 @@ def seed_demo_command() -> None:
         click.echo(f"{name}: {count}")
     if not demo_accounts:
         click.echo(
-            "demo accounts have no password (LANET_DEV_PAGES is off); create the first staff "
-            "account with: flask --app wsgi users create-staff EMAIL"
+            "demo accounts are given no password (LANET_DEV_PAGES is off; one set before is "
+            "kept); create the first staff account with: flask --app wsgi users create-staff EMAIL"
         )
