@@ -150,6 +150,10 @@ def load() -> dict:
         # the event confirmed participants get their reminder.
         "REGISTRATION_OFFER_HOURS": _int("REGISTRATION_OFFER_HOURS", 48),
         "REGISTRATION_REMINDER_DAYS": _int("REGISTRATION_REMINDER_DAYS", 3),
+        # PostgreSQL: how long a request waits for an event's seat lock before it answers
+        # "busy, try again" (SET LOCAL lock_timeout), and the Retry-After it suggests.
+        "SEAT_LOCK_TIMEOUT_MS": _int("SEAT_LOCK_TIMEOUT_MS", 3000),
+        "SEAT_BUSY_RETRY_AFTER_SECONDS": _int("SEAT_BUSY_RETRY_AFTER_SECONDS", 2),
         # Bulletin: how long an unsubscribe link and a subscription's confirmation link work,
         # and how many recipients one worker task writes into the outbox at a time.
         "BULLETIN_UNSUBSCRIBE_DAYS": _int("BULLETIN_UNSUBSCRIBE_DAYS", 730),

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from lanet.core.audit import AuditEntry
 from lanet.core.types import utcnow
 from lanet.events.models import Event, EventQuota
+from lanet.mail import compose
 from lanet.mail.models import OutboxMessage
 from lanet.network.models import Institution, Person
 from lanet.registration import errors, imports, notifications, seats, service, waitlist
@@ -67,7 +68,15 @@ def test_register_confirms_a_seat_with_email_and_calendar(client, db, make_event
     assert mail.language == "pt"
     assert mail.recipient_email == values["email"]
     assert mail.calendar_method == "REQUEST"
-    assert b"BEGIN:VCALENDAR" in mail.calendar_ics
+    # The request stores no calendar: the mail worker builds it when it renders the message.
+    assert mail.calendar_ics is None
+    assert mail.context["calendar_registration_id"] == registration.id
+    built = compose.build(mail, "lanet@example.org")
+    [part] = [p for p in built.walk() if p.get_content_type() == "text/calendar"]
+    assert part.get_param("method") == "REQUEST"
+    ics = part.get_payload(decode=True).replace(b"\r\n ", b"")  # unfolded
+    assert b"BEGIN:VCALENDAR" in ics and b"PARTSTAT=ACCEPTED" in ics
+    assert registration.person.email.encode() in ics
     assert mail.context["manage_url"].endswith(registration.manage_token)
     assert mail.context["event_title"] == "Seminário Raphael Lemkin"
     page = client.get(f"/r/{registration.manage_token}?new=1", headers={"Accept-Language": "en"})

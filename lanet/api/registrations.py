@@ -4,6 +4,7 @@ points) and invitations (bulk, with their state). Rules stay in lanet.registrati
 from __future__ import annotations
 
 import marshmallow as ma
+from flask import current_app
 from marshmallow import validate
 
 from lanet.accounts.limits import registration_limit
@@ -194,6 +195,10 @@ def problem_of(error: errors.RegistrationError) -> ApiProblem:
     message = str(error.message)
     field = _FIELD_NAMES.get(error.field or "", error.field)
     params = [{"name": field, "in": "json", "reason": message}] if field else None
+    if isinstance(error, errors.SeatBusy):
+        # Nothing was written; the same request shortly after will most likely go through.
+        retry = str(current_app.config["SEAT_BUSY_RETRY_AFTER_SECONDS"])
+        return ApiProblem(503, message, headers={"Retry-After": retry})
     if isinstance(error, errors.AlreadyRegistered | errors.RegistrationClosed):
         return ApiProblem(409, message, invalid_params=params)
     if isinstance(error, errors.NotAllowed):

@@ -98,3 +98,17 @@ def collect_events(event_ids: list[int] | None) -> dict[int, object]:
     for _receiver, result in events_wanted.send(event_ids):
         found.update(result or {})
     return found
+
+
+# Asked by mail when it renders a message whose calendar part is built late (calendar_method
+# set, no bytes stored): each receiver returns the calendar bytes for the outbox message given
+# as the sender, or None when the message is not its own. Registration builds a confirmation's
+# calendar here, in the mail worker, so the registration request does not (issue 16).
+message_calendar = _signals.signal("message-calendar")
+
+
+def collect_message_calendar(message: object) -> bytes | None:
+    for _receiver, result in message_calendar.send(message):
+        if result:
+            return result
+    return None

@@ -23,6 +23,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app, render_template
 from flask_babel import force_locale
 
+from lanet.core import signals
 from lanet.core.types import utcnow
 from lanet.mail.models import OutboxMessage
 
@@ -116,8 +117,12 @@ def _assemble(message: OutboxMessage, sender: str) -> Message:
     body = MIMEMultipart("alternative")
     body.attach(_text(rendered.text, "plain"))
     body.attach(_text(rendered.html, "html"))
-    if message.calendar_ics:
-        body.attach(_calendar_part(message.calendar_ics, message.calendar_method or "REQUEST"))
+    calendar_ics = message.calendar_ics
+    if calendar_ics is None and message.calendar_method:
+        # Built late, here in the worker, by the feature that queued the message.
+        calendar_ics = signals.collect_message_calendar(message)
+    if calendar_ics:
+        body.attach(_calendar_part(calendar_ics, message.calendar_method or "REQUEST"))
     # An attachment the HTML shows by `cid:` travels inside multipart/related, beside the body
     # (RFC 2387), so mail readers draw it in place; the others stay attachments.
     inline = [a for a in message.attachments if f"cid:{inline_cid(a.filename)}" in rendered.html]
@@ -131,14 +136,14 @@ def _assemble(message: OutboxMessage, sender: str) -> Message:
             )
         body = related
     root = body
-    if message.calendar_ics or attached:
+    if calendar_ics or attached:
         root = MIMEMultipart("mixed")
         root.attach(body)
-        if message.calendar_ics:
+        if calendar_ics:
             # The same calendar as a file: Gmail and Apple Mail offer it from here.
             root.attach(
                 _attachment(
-                    message.calendar_ics,
+                    calendar_ics,
                     "application/ics",
                     "invite.ics",
                     method=message.calendar_method or "REQUEST",

@@ -30,6 +30,16 @@ class NotAllowed(RegistrationError):
     pass
 
 
+class SeatBusy(RegistrationError):
+    """The event's seat lock was not free within SEAT_LOCK_TIMEOUT_MS: nothing was written, and
+    the same request a moment later will most likely succeed (API 503 with Retry-After)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            str(_l("Many people are registering for this event right now. Please try again."))
+        )
+
+
 class ImportRejected(RegistrationError):
     """A file with bad rows: nothing was written. `errors` lists (row number, message)."""
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from lanet.core import signals
 from lanet.events.models import Event
-from lanet.registration import updates
+from lanet.registration import notifications, updates
 
 
 @signals.event_rescheduled.connect
@@ -67,3 +67,9 @@ def _registration_counts(event_ids: list[int], **_: object) -> dict[int, dict[st
     from lanet.registration.closing import counts
 
     return counts(event_ids)
+
+
+@signals.message_calendar.connect
+def _confirmation_calendar(message: Any, **_: Any) -> bytes | None:
+    """A confirmation's calendar, built by the mail worker as it renders the message."""
+    return notifications.deferred_calendar(message.context, message.language)

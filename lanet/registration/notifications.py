@@ -84,16 +84,36 @@ def personal_calendar(registration_id: int, language: str) -> bytes:
     return personal_calendar_bytes(registration, language)
 
 
-def confirmation_calendar(registration: Registration) -> bytes:
-    """The calendar a confirmation would carry, built as if the seat were already taken."""
+# The outbox context key naming the registration whose confirmation calendar the mail worker
+# builds when it renders the message (hooks.py answers `signals.message_calendar`).
+CALENDAR_REGISTRATION = "calendar_registration_id"
+
+
+def confirmation_calendar(registration: Registration, language: str | None = None) -> bytes:
+    """The calendar a confirmation carries, built as if the seat were taken (PARTSTAT
+    ACCEPTED) whatever the registration's status is now."""
     status = registration.status
     # no_autoflush: the status set for the attendee's PARTSTAT must never reach the database.
     with db.session.no_autoflush:
         registration.status = RegistrationStatus.confirmed
         try:
-            return personal_calendar_bytes(registration, registration.person.language, "REQUEST")
+            return personal_calendar_bytes(
+                registration, language or registration.person.language, "REQUEST"
+            )
         finally:
             registration.status = status
+
+
+def deferred_calendar(context: dict, language: str) -> bytes | None:
+    """The confirmation calendar of a message queued with `CALENDAR_REGISTRATION` in its
+    context, built by the mail worker; None when the registration is gone (erased)."""
+    registration_id = (context or {}).get(CALENDAR_REGISTRATION)
+    if not registration_id:
+        return None
+    registration = db.session.get(Registration, registration_id)
+    if registration is None:
+        return None
+    return confirmation_calendar(registration, language)
 
 
 def send(
@@ -119,7 +139,13 @@ def send(
             context.update(waiting.as_context())
     calendar_ics = None
     calendar_method = None
-    if template in {"registration_confirmed", "reminder_event"}:
+    deferred = False
+    if template == "registration_confirmed" and calendar is None:
+        # The request only names the registration; the mail worker builds the calendar when it
+        # renders the message (~10x the cost of the rest of a registration, issue 16).
+        context[CALENDAR_REGISTRATION] = registration.id
+        deferred = True
+    elif template in {"registration_confirmed", "reminder_event"}:
         calendar_ics = calendar or personal_calendar_bytes(registration, language, "REQUEST")
         calendar_method = "REQUEST"
     elif template in {"registration_cancelled", "registration_declined"} and (
@@ -127,7 +153,7 @@ def send(
     ):
         calendar_ics = personal_calendar_bytes(registration, language, method="CANCEL")
         calendar_method = "CANCEL"
-    return queue_message(
+    message = queue_message(
         to=person.email,
         name=person.full_name,
         template=template,
@@ -137,6 +163,9 @@ def send(
         calendar_ics=calendar_ics,
         calendar_method=calendar_method,
     )
+    if deferred and message is not None:
+        message.calendar_method = "REQUEST"  # the bytes come when the worker renders it
+    return message
 
 
 def send_invitation(invitation: Invitation, event: Event, template: str) -> None:

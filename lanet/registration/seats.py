@@ -14,12 +14,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from flask import current_app
-from sqlalchemy import exists, or_, select, update
+from sqlalchemy import exists, or_, select, text, update
+from sqlalchemy.exc import OperationalError
 
 from lanet.core.types import utcnow
 from lanet.events.models import Event, EventQuota
 from lanet.extensions import db
 from lanet.network.models import Person
+from lanet.registration.errors import SeatBusy
 from lanet.registration.models import Registration, RegistrationStatus
 
 FINAL = (RegistrationStatus.cancelled, RegistrationStatus.declined)
@@ -49,7 +51,19 @@ def lock_event(event_id: int) -> tuple[int | None, int]:
     # skip-locking debug flag does. Same algorithm either way.
     if not current_app.config.get("SEAT_LOCK_DISABLED_FOR_TESTS"):
         query = query.with_for_update(key_share=True)
-    row = db.session.execute(query).one()
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    if postgres:
+        # A request never queues behind the lock for long: past the timeout it answers
+        # "busy, try again" (SeatBusy) instead of piling up workers, as pretix does. LOCAL:
+        # the setting ends with this transaction, the pooled connection keeps its default.
+        timeout = int(current_app.config["SEAT_LOCK_TIMEOUT_MS"])
+        db.session.execute(text(f"SET LOCAL lock_timeout = {timeout}"))
+    try:
+        row = db.session.execute(query).one()
+    except OperationalError as error:
+        if postgres and getattr(error.orig, "sqlstate", None) == "55P03":  # lock_not_available
+            raise SeatBusy() from error
+        raise
     return row.capacity, row.seats_confirmed
 
 

@@ -225,8 +225,8 @@ def _register_seat(registration: Registration, returning: bool, actor: str) -> N
     """Confirms a newcomer when a seat is free, else puts them on the waiting list.
 
     The event row lock is held from the moment it is taken until the commit, so it is taken
-    last: everything a confirmation writes (the registration, its audit entry, the email with
-    its calendar file) is flushed first, on the strength of an unlocked look at the counters.
+    last: everything a confirmation writes (the registration, its audit entry, the email; its
+    calendar file is built later by the mail worker) is flushed first, on the strength of an unlocked look at the counters.
     Under the lock the counters are read again and decide; in the rare case the look was
     wrong, the rows just written are turned into a waiting-list entry. A newcomer for whom the
     look finds no seat is waitlisted without taking the lock at all: a waiting-list entry
@@ -238,11 +238,8 @@ def _register_seat(registration: Registration, returning: bool, actor: str) -> N
         seats.apply_seat(registration, False, None)
         _record_and_send(registration, "registration_waitlisted", returning, actor)
         return
-    calendar = notifications.confirmation_calendar(registration)
     seats.apply_seat(registration, True, quota_country)
-    entry, message = _record_and_send(
-        registration, "registration_confirmed", returning, actor, calendar
-    )
+    entry, message = _record_and_send(registration, "registration_confirmed", returning, actor)
     db.session.flush()
     taken, seat_country = seats.take_seat(registration.event_id, country, respect_queue=False)
     if taken:
@@ -258,8 +255,10 @@ def _register_seat(registration: Registration, returning: bool, actor: str) -> N
         message.calendar_ics = None
         message.calendar_method = None
         waiting = standing.waiting(registration)
+        context = dict(message.context)
+        context.pop(notifications.CALENDAR_REGISTRATION, None)
         message.context = {
-            **message.context,
+            **context,
             "status": registration.status,
             **(waiting.as_context() if waiting else {}),
         }

@@ -74,6 +74,7 @@ def register(slug: str):
         if invitation is not None:
             _prefill_from_invitation(form, invitation)
     is_open = queries.registration_is_open(event)
+    busy = False
     if is_open and form.validate_on_submit():
         try:
             service.request_registration(
@@ -82,6 +83,7 @@ def register(slug: str):
                 invitation_token=invitation.token if invitation else None,
             )
         except errors.RegistrationError as error:
+            busy = isinstance(error, errors.SeatBusy)
             apply_error(form, error)
         else:
             # The same answer for a new, a known and an already registered address: the
@@ -90,6 +92,11 @@ def register(slug: str):
     status = 200 if request.method == "GET" or not form.errors else 422
     if request.method == "POST" and not is_open:
         status = 409
+    headers = {}
+    if busy:
+        # The form comes back filled in with the flash; sending it again will most likely work.
+        status = 503
+        headers["Retry-After"] = str(current_app.config["SEAT_BUSY_RETRY_AFTER_SECONDS"])
     return (
         render_template(
             "registration/register.html",
@@ -101,6 +108,7 @@ def register(slug: str):
             invitation=invitation,
         ),
         status,
+        headers,
     )
 
 
