@@ -71,6 +71,22 @@ def _find_institution(name: str, country_code: str | None) -> Institution | None
     )
 
 
+def _person_and_country(email: str, country_code: str | None) -> tuple[Person | None, bool]:
+    """(the person with this address, whether the country exists) in one round trip: the
+    country's row LEFT JOINed with the person (issue 16: one lookup per registration)."""
+    if not country_code:
+        return find_person(email), False
+    row = db.session.execute(
+        select(Country.code, Person)
+        .select_from(Country)
+        .outerjoin(Person, Person.email == email)
+        .where(Country.code == country_code)
+    ).first()
+    if row is None:  # no such country: the person may still be a returning one
+        return find_person(email), False
+    return row.Person, True
+
+
 def person_for(
     *,
     email: str,
@@ -86,10 +102,10 @@ def person_for(
     """(person, returning). A returning email keeps its stored details: typing someone's
     address must not let anyone rewrite that person's data."""
     email = normalize_email(email)
-    person = find_person(email)
+    person, country_known = _person_and_country(email, country_code)
     if person is not None:
         return person, True
-    if country_code and db.session.get(Country, country_code) is None:
+    if country_code and not country_known:
         raise RegistrationError(str(_l("Choose a country from the list.")), "country")
     institution = institution_for(
         country_code, institution_id, new_institution_name, new_institution_kind

@@ -13,7 +13,7 @@ from datetime import datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from lanet.core.boundary import parse_int
 from lanet.core.types import utcnow
@@ -27,7 +27,8 @@ from lanet.registration.models import Invitation, Registration, RegistrationStat
 
 
 def get_event(event_id: int) -> Event:
-    event = db.session.get(Event, event_id)
+    # The country comes with the event: every email's context names it (one round trip less).
+    event = db.session.get(Event, event_id, options=[joinedload(Event.country)])
     if event is None:
         raise RegistrationError(str(_l("This event does not exist.")))
     return event

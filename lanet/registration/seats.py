@@ -34,6 +34,52 @@ def holds_seat(registration: Registration) -> bool:
     )
 
 
+def _counters_and_quotas(event_id: int, *, lock: bool) -> tuple[int | None, int, dict]:
+    """(capacity, seats taken, quotas) in one round trip: the event's row LEFT JOINed with its
+    quotas, locked (FOR NO KEY UPDATE OF events only) when `lock`."""
+    query = (
+        select(
+            Event.capacity,
+            Event.seats_confirmed,
+            EventQuota.country_code,
+            EventQuota.seats,
+            EventQuota.seats_confirmed.label("quota_taken"),
+        )
+        .outerjoin(EventQuota, EventQuota.event_id == Event.id)
+        .where(Event.id == event_id)
+    )
+    if lock:
+        _lock_timeout()
+        if not current_app.config.get("SEAT_LOCK_DISABLED_FOR_TESTS"):
+            query = query.with_for_update(key_share=True, of=Event)
+    rows = _execute_locked(query) if lock else db.session.execute(query).all()
+    first = rows[0]
+    event_quotas = {
+        row.country_code: (row.seats, row.quota_taken)
+        for row in rows
+        if row.country_code is not None
+    }
+    return first.capacity, first.seats_confirmed, event_quotas
+
+
+def _lock_timeout() -> None:
+    if db.session.get_bind().dialect.name == "postgresql":
+        # A request never queues behind the lock for long: past the timeout it answers
+        # "busy, try again" (SeatBusy) instead of piling up workers, as pretix does. LOCAL:
+        # the setting ends with this transaction, the pooled connection keeps its default.
+        timeout = int(current_app.config["SEAT_LOCK_TIMEOUT_MS"])
+        db.session.execute(text(f"SET LOCAL lock_timeout = {timeout}"))
+
+
+def _execute_locked(query) -> list:
+    try:
+        return db.session.execute(query).all()
+    except OperationalError as error:
+        if getattr(error.orig, "sqlstate", None) == "55P03":  # PostgreSQL lock_not_available
+            raise SeatBusy() from error
+        raise
+
+
 def lock_event(event_id: int) -> tuple[int | None, int]:
     """Takes the event's row lock (held to commit) and reads its counters fresh.
 
@@ -51,19 +97,8 @@ def lock_event(event_id: int) -> tuple[int | None, int]:
     # skip-locking debug flag does. Same algorithm either way.
     if not current_app.config.get("SEAT_LOCK_DISABLED_FOR_TESTS"):
         query = query.with_for_update(key_share=True)
-    postgres = db.session.get_bind().dialect.name == "postgresql"
-    if postgres:
-        # A request never queues behind the lock for long: past the timeout it answers
-        # "busy, try again" (SeatBusy) instead of piling up workers, as pretix does. LOCAL:
-        # the setting ends with this transaction, the pooled connection keeps its default.
-        timeout = int(current_app.config["SEAT_LOCK_TIMEOUT_MS"])
-        db.session.execute(text(f"SET LOCAL lock_timeout = {timeout}"))
-    try:
-        row = db.session.execute(query).one()
-    except OperationalError as error:
-        if postgres and getattr(error.orig, "sqlstate", None) == "55P03":  # lock_not_available
-            raise SeatBusy() from error
-        raise
+    _lock_timeout()
+    (row,) = _execute_locked(query)
     return row.capacity, row.seats_confirmed
 
 
@@ -114,8 +149,7 @@ def take_seat(
     event_id: int, country_code: str | None, *, respect_queue: bool = True
 ) -> tuple[bool, str | None]:
     """(seat taken, quota country it counts against). Call inside the caller's transaction."""
-    capacity, taken = lock_event(event_id)
-    event_quotas = quotas(event_id)
+    capacity, taken, event_quotas = _counters_and_quotas(event_id, lock=True)
     if respect_queue and _queue_ahead(event_id, country_code, event_quotas):
         return False, None
     if capacity is not None and taken >= capacity:
@@ -189,10 +223,7 @@ def release_seat(event_id: int, quota_country: str | None) -> None:
 
 def seat_looks_free(event_id: int, country_code: str | None) -> tuple[bool, str | None]:
     """An unlocked look: (a seat seems free for this country, the quota it would count on)."""
-    capacity, taken = db.session.execute(
-        select(Event.capacity, Event.seats_confirmed).where(Event.id == event_id)
-    ).one()
-    event_quotas = quotas(event_id)
+    capacity, taken, event_quotas = _counters_and_quotas(event_id, lock=False)
     quota_country = country_code if country_code in event_quotas else None
     if _queue_ahead(event_id, country_code, event_quotas):
         return False, None

@@ -136,11 +136,11 @@ def _register(
                 registration.nominated_by_id = nominator_id(invitation)
             invitation.accepted_at = invitation.accepted_at or utcnow()
             invitation.person_id = invitation.person_id or person.id
-        db.session.add(registration)
-        db.session.flush()
         registration.person = person
         registration.event = event
         if event.requires_approval:
+            db.session.add(registration)
+            db.session.flush()
             _record_and_send(registration, "registration_pending", returning, actor)
         else:
             _register_seat(registration, returning, actor)
@@ -234,11 +234,13 @@ def _register_seat(registration: Registration, returning: bool, actor: str) -> N
     """
     country = registration.person.country_code
     likely, quota_country = seats.seat_looks_free(registration.event_id, country)
+    # The status is set before the INSERT, so the row is written once, already final.
+    seats.apply_seat(registration, likely, quota_country)
+    db.session.add(registration)
+    db.session.flush()
     if not likely:
-        seats.apply_seat(registration, False, None)
         _record_and_send(registration, "registration_waitlisted", returning, actor)
         return
-    seats.apply_seat(registration, True, quota_country)
     entry, message = _record_and_send(registration, "registration_confirmed", returning, actor)
     db.session.flush()
     taken, seat_country = seats.take_seat(registration.event_id, country, respect_queue=False)
