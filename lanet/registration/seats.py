@@ -34,10 +34,10 @@ def holds_seat(registration: Registration) -> bool:
     )
 
 
-def _counters_and_quotas(event_id: int, *, lock: bool) -> tuple[int | None, int, dict]:
-    """(capacity, seats taken, quotas) in one round trip: the event's row LEFT JOINed with its
-    quotas, locked (FOR NO KEY UPDATE OF events only) when `lock`."""
-    query = (
+def _counters_and_quotas(event_id: int) -> tuple[int | None, int, dict]:
+    """(capacity, seats taken, quotas) in one round trip, unlocked: the event's row LEFT JOINed
+    with its quotas, read from one snapshot."""
+    rows = db.session.execute(
         select(
             Event.capacity,
             Event.seats_confirmed,
@@ -47,12 +47,7 @@ def _counters_and_quotas(event_id: int, *, lock: bool) -> tuple[int | None, int,
         )
         .outerjoin(EventQuota, EventQuota.event_id == Event.id)
         .where(Event.id == event_id)
-    )
-    if lock:
-        _lock_timeout()
-        if not current_app.config.get("SEAT_LOCK_DISABLED_FOR_TESTS"):
-            query = query.with_for_update(key_share=True, of=Event)
-    rows = _execute_locked(query) if lock else db.session.execute(query).all()
+    ).all()
     first = rows[0]
     event_quotas = {
         row.country_code: (row.seats, row.quota_taken)
@@ -149,7 +144,12 @@ def take_seat(
     event_id: int, country_code: str | None, *, respect_queue: bool = True
 ) -> tuple[bool, str | None]:
     """(seat taken, quota country it counts against). Call inside the caller's transaction."""
-    capacity, taken, event_quotas = _counters_and_quotas(event_id, lock=True)
+    # Two statements on purpose: the quotas are read after the lock is granted. Joined to the
+    # locked row, PostgreSQL would recheck only the event's row after waiting (READ COMMITTED
+    # EvalPlanQual) and keep the quotas of the statement's snapshot: stale counts that turned
+    # away newcomers with a seat still free (the concurrency test caught it).
+    capacity, taken = lock_event(event_id)
+    event_quotas = quotas(event_id)
     if respect_queue and _queue_ahead(event_id, country_code, event_quotas):
         return False, None
     if capacity is not None and taken >= capacity:
@@ -223,7 +223,7 @@ def release_seat(event_id: int, quota_country: str | None) -> None:
 
 def seat_looks_free(event_id: int, country_code: str | None) -> tuple[bool, str | None]:
     """An unlocked look: (a seat seems free for this country, the quota it would count on)."""
-    capacity, taken, event_quotas = _counters_and_quotas(event_id, lock=False)
+    capacity, taken, event_quotas = _counters_and_quotas(event_id)
     quota_country = country_code if country_code in event_quotas else None
     if _queue_ahead(event_id, country_code, event_quotas):
         return False, None
