@@ -390,3 +390,19 @@ def test_focal_point_sees_the_seats_left_for_their_country(
     assert [cell.split(">")[-1] for cell in row.split("</td>")[1:4]] == ["2", "1", "1"]
     row = page.split(f'data-event="{shared.slug}"')[1].split("</tr>")[0]
     assert [cell.split(">")[-1] for cell in row.split("</td>")[1:4]] == ["5", "0", "5"]
+
+
+def test_reminder_schedule_refuses_what_is_not_a_number_of_days(
+    db, client, make_user, sign_in, make_event
+):
+    """ "²" passes str.isdigit but not int(): a field error, not a 500 (the route walk)."""
+    event = make_event(slug="lemkin-schedule-bad")
+    sign_in(client, make_user("organizer", event=event))
+    url = f"/manage/events/{event.slug}/invitations/reminder-schedule?lang=en"
+    for bad in ("²", "0", "7,x", "400"):
+        answer = client.post(url, data={"reminder_days": bad})
+        assert answer.status_code == 422, bad
+        assert "between 1 and 365" in answer.text
+    assert client.post(url, data={"reminder_days": "2, 7"}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(type(event), event.id).reminder_days == "7,2"

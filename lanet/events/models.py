@@ -201,7 +201,8 @@ class Event(db.Model):
     def reminder_schedule(self) -> list[int]:
         """The reminder days, largest first; malformed parts are ignored."""
         parts = (self.reminder_days or "").replace(" ", "").split(",")
-        return sorted({int(p) for p in parts if p.isdigit() and 0 < int(p) <= 365}, reverse=True)
+        days = {int(p) for p in parts if p.isascii() and p.isdigit()}
+        return sorted({d for d in days if 0 < d <= 365}, reverse=True)
 
     @property
     def language_list(self) -> list[str]:

@@ -296,7 +296,8 @@ def remind_invitations(
 def set_reminder_days(event_id: int, text: str, user_id: int | None) -> list[int]:
     """The organizer's reminder schedule: days before registration closes ("7, 2")."""
     parts = [p for p in (text or "").replace(" ", "").split(",") if p]
-    if any(not p.isdigit() or not 0 < int(p) <= 365 for p in parts):
+    # isascii: "²" is a digit to str.isdigit but not to int().
+    if any(not (p.isascii() and p.isdigit()) or not 0 < int(p) <= 365 for p in parts):
         raise RegistrationError(
             str(_l("Give whole numbers of days between 1 and 365, separated by commas.")),
             "reminder_days",
