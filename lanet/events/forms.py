@@ -46,7 +46,13 @@ class MultiCheckboxField(SelectMultipleField):
 def _optional_int(value):
     if value in (None, "", "None"):
         return None
-    return int(value)
+    if isinstance(value, int):
+        return value
+    text = str(value).strip()
+    # ASCII digits within the database's integer range: '²' and 400-digit ids are a choice error.
+    if not (text.isascii() and text.isdigit()) or int(text) > 2**31 - 1:
+        raise ValueError("not a known id")
+    return int(text)
 
 
 class EventForm(FlaskForm):
