@@ -48,11 +48,11 @@ def _optional_int(value):
         return None
     if isinstance(value, int):
         return value
-    text = str(value).strip()
     # ASCII digits within the database's integer range: '²' and 400-digit ids are a choice error.
-    if not (text.isascii() and text.isdigit()) or int(text) > 2**31 - 1:
+    number = parse_int(value, minimum=1)
+    if number is None:
         raise ValueError("not a known id")
-    return int(text)
+    return number
 
 
 class EventForm(FlaskForm):

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from lanet.accounts.decorators import permission_required
 from lanet.accounts.models import User
 from lanet.accounts.permissions import Action, is_staff
+from lanet.core.boundary import parse_int
 from lanet.core.i18n import current_language
 from lanet.core.signals import collect_completions, collect_counts
 from lanet.events import editing, forms, lifecycle, workspace
@@ -390,7 +391,7 @@ def organizers(slug: str, event: Event):
         if u not in current
     ]
     if request.method == "POST" and request.form.get("remove"):
-        removed = request.form.get("remove", type=int)
+        removed = parse_int(request.form.get("remove"), minimum=1)
         if removed and editing.remove_organizer(event.id, removed):
             flash(_("The organizer was removed."), "success")
         return redirect(url_for("events.organizers", slug=slug))
