@@ -87,7 +87,36 @@ def run_script(path: Path, *, quick: bool, timeout: float) -> dict[str, Any]:
         status = f"failed (wrote no {_shown(result_file)})"
     seconds = time.monotonic() - started
     print(f"   {status} in {seconds:.0f}s", flush=True)
-    return {"status": status, "seconds": round(seconds, 1), "log": _shown(log_file)}
+    run = {
+        "status": status,
+        "seconds": round(seconds, 1),
+        "log": _shown(log_file),
+        "run_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "commit": _commit(),
+        "quick": quick,
+    }
+    if result_file.exists():
+        stamp_result(result_file, run)
+    return run
+
+
+def _commit() -> str:
+    return _read(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"])
+
+
+def stamp_result(result_file: Path, run: dict[str, Any]) -> None:
+    """Writes into the result when and at which commit it was measured, so that a later
+    `--only` run of another benchmark can show it with its own date and commit."""
+    try:
+        body = json.loads(result_file.read_text())
+    except json.JSONDecodeError:
+        return  # collect() reports it as unreadable
+    if not isinstance(body, dict):
+        return
+    body["run"] = {
+        key: run[key] for key in ("run_at", "commit", "quick", "seconds", "status") if key in run
+    }
+    result_file.write_text(json.dumps(body, indent=2, default=str) + "\n")
 
 
 def _number(value: Any) -> float | None:
@@ -177,11 +206,16 @@ def failed_checks(checks: dict[str, Any]) -> list[str]:
     return failed
 
 
-def collect(name: str, run: dict[str, Any] | None) -> dict[str, Any]:
-    result_file = RESULTS / f"{name}.json"
+def collect(
+    name: str, run: dict[str, Any] | None, *, results: Path | None = None
+) -> dict[str, Any]:
+    result_file = (results or RESULTS) / f"{name}.json"
     entry: dict[str, Any] = {"benchmark": name, "status": (run or {}).get("status", "ok")}
     if run:
         entry.update(seconds=run["seconds"], log=run["log"])
+        for key in ("run_at", "commit", "quick"):
+            if key in run:
+                entry[key] = run[key]
     if not result_file.exists():
         entry["status"] = entry["status"] if entry["status"] != "ok" else "no result"
         entry["figures"] = []
@@ -191,6 +225,12 @@ def collect(name: str, run: dict[str, Any] | None) -> dict[str, Any]:
     except json.JSONDecodeError as exc:
         entry.update(status=f"unreadable result ({exc})", figures=[])
         return entry
+    stamp = body.get("run") if isinstance(body.get("run"), dict) else {}
+    for key in ("run_at", "commit", "quick", "seconds"):
+        if key not in entry and stamp.get(key) is not None:
+            entry[key] = stamp[key]
+    if run is None and stamp.get("status"):
+        entry["status"] = stamp["status"]
     entry.update(
         description=body.get("description", ""),
         runs=body.get("runs"),
@@ -200,6 +240,65 @@ def collect(name: str, run: dict[str, Any] | None) -> dict[str, Any]:
     )
     entry["failed_checks"] = failed_checks(entry["checks"])
     return entry
+
+
+def earlier_run(
+    name: str, *, history: Path | None = None, summary_file: Path | None = None
+) -> dict[str, Any]:
+    """When and at which commit a result left by an earlier run was measured, for results
+    written before the runner stamped them: the last run in the history that has the
+    benchmark, else the last summary that shows it, else the commit that stored the file."""
+    history = history or HISTORY
+    if history.exists():
+        found = None
+        for line in history.read_text(encoding="utf-8").splitlines():
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if name in (record.get("benchmarks") or {}):
+                found = record
+        if found:
+            return {
+                "run_at": found.get("finished_at"),
+                "commit": found.get("commit"),
+                "quick": found.get("quick", False),
+            }
+    summary_file = summary_file or RESULTS / "summary.json"
+    try:
+        previous = json.loads(summary_file.read_text())
+    except (OSError, json.JSONDecodeError):
+        previous = {}
+    for entry in previous.get("benchmarks") or []:
+        if entry.get("benchmark") == name:
+            return {
+                "run_at": entry.get("run_at") or previous.get("finished_at"),
+                "commit": entry.get("commit") or (previous.get("machine") or {}).get("commit"),
+                "quick": entry.get("quick", False),
+                "seconds": entry.get("seconds"),
+            }
+    stored = _read(
+        ["git", "-C", str(ROOT), "log", "-1", "--format=%h %cI", "--", f"bench/results/{name}.json"]
+    ).split()
+    if len(stored) == 2:
+        return {"run_at": stored[1], "commit": stored[0], "quick": False}
+    return {}
+
+
+def kept_from_earlier_runs(ran: list[str], *, results: Path | None = None) -> list[dict[str, Any]]:
+    """The other benchmarks' last results, so that `--only NAME` does not drop their rows
+    from the table: each keeps its own run date and commit."""
+    kept = []
+    for script in discover():
+        if script.stem in ran or not ((results or RESULTS) / f"{script.stem}.json").exists():
+            continue
+        entry = collect(script.stem, None, results=results)
+        if "run_at" not in entry:
+            found = earlier_run(script.stem)
+            entry.update({key: value for key, value in found.items() if value is not None})
+        entry["kept"] = True
+        kept.append(entry)
+    return kept
 
 
 def _read(command: list[str]) -> str:
@@ -231,7 +330,7 @@ def machine() -> dict[str, Any]:
         "python": platform.python_version(),
         "postgresql": _postgres_version(),
         "redis": _redis_version(),
-        "commit": _read(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"]),
+        "commit": _commit(),
     }
 
 
@@ -272,6 +371,46 @@ def _ratio_text(figure: dict[str, Any]) -> str:
     return f"{ratio:.1f}×" if ratio >= 10 else f"{ratio:.3g}"
 
 
+def _measured(entry: dict[str, Any]) -> str:
+    """Date and commit of the run that measured this benchmark's rows (short, for the table)."""
+    day = str(entry.get("run_at") or "")[:10] or "?"
+    text = f"{day} {entry.get('commit') or '?'}"
+    return text + (" quick" if entry.get("quick") else "")
+
+
+def _measured_long(entry: dict[str, Any]) -> str:
+    text = (
+        f"run {entry.get('run_at') or 'at an unknown date'} at commit {entry.get('commit') or '?'}"
+    )
+    if entry.get("quick"):
+        text += ", quick sizes"
+    if entry.get("kept"):
+        text += ", kept from that run"
+    return text
+
+
+def _run_lines(summary: dict[str, Any]) -> list[str]:
+    m = summary["machine"]
+    ran = [e["benchmark"] for e in summary["benchmarks"] if not e.get("kept")]
+    kept = [e["benchmark"] for e in summary["benchmarks"] if e.get("kept")]
+    line = (
+        f"Run: {summary['finished_at']} (commit {m.get('commit') or '?'}), "
+        f"{summary['total_seconds']:.0f} s in all"
+    )
+    if not kept:
+        return [line + "."]
+    if not ran:
+        return [
+            f"Table rewritten on {summary['finished_at']} from the stored results "
+            '(`--report-only`): the column "measured" gives each benchmark\'s run date and commit.'
+        ]
+    return [
+        line + f", of {', '.join(ran) or 'nothing'} only (`--only`).",
+        f"The rows of {', '.join(kept)} are kept from their last runs: the column "
+        '"measured" gives each one\'s date and commit.',
+    ]
+
+
 def markdown(summary: dict[str, Any]) -> str:
     m = summary["machine"]
     lines = [
@@ -282,27 +421,29 @@ def markdown(summary: dict[str, Any]) -> str:
         "the same run on the same machine; the ratio is figure ÷ baseline (for times: baseline ÷",
         "figure, so higher is better everywhere) and is what the goal is about.",
         "",
-        f"Run: {summary['finished_at']} (commit {m.get('commit') or '?'}), "
-        f"{summary['total_seconds']:.0f} s in all.",
+        *_run_lines(summary),
         "",
         "Machine: "
         f"{m.get('cpu')}, {m.get('cores')} cores, {m.get('memory_gib')} GiB memory, {m.get('os')}; "
         f"Python {m.get('python')}, PostgreSQL {m.get('postgresql') or '—'}, "
         f"Redis {m.get('redis') or '—'}.",
         "",
-        "| benchmark | figure | median | baseline | baseline median | ratio | goal | met | runs |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| benchmark | figure | median | baseline | baseline median | ratio | goal | met | runs "
+        "| measured |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for entry in summary["benchmarks"]:
         if not entry["figures"]:
             lines.append(
-                f"| {entry['benchmark']} | {entry['status']} | — | — | — | — | — | **no** | — |"
+                f"| {entry['benchmark']} | {entry['status']} | — | — | — | — | — | **no** | — "
+                f"| {_measured(entry)} |"
             )
             continue
         for figure in entry["figures"]:
             unit = figure.get("unit") or ""
             lines.append(
-                "| {b} | {n} | {v} {u} | {bn} | {bv} {u} | {r} | {g} | {met} | {runs} |".format(
+                "| {b} | {n} | {v} {u} | {bn} | {bv} {u} | {r} | {g} | {met} | {runs} "
+                "| {measured} |".format(
                     b=entry["benchmark"],
                     n=figure["name"],
                     v=_fmt(figure.get("value")),
@@ -313,12 +454,14 @@ def markdown(summary: dict[str, Any]) -> str:
                     g=figure.get("goal") or "—",
                     met=_met_text(figure),
                     runs=entry.get("runs") or "—",
+                    measured=_measured(entry),
                 )
             )
     lines += ["", "## Checks and notes", ""]
     for entry in summary["benchmarks"]:
         head = f"- **{entry['benchmark']}** ({entry['status']}"
-        head += f", {entry['seconds']:.0f} s)" if "seconds" in entry else ")"
+        head += f", {entry['seconds']:.0f} s" if entry.get("seconds") is not None else ""
+        head += f"; {_measured_long(entry)})"
         if entry.get("description"):
             head += f": {entry['description']}"
         lines.append(head)
@@ -392,8 +535,11 @@ def history_record(summary: dict[str, Any], *, quick: bool = False) -> dict[str,
     }
 
 
-def append_history(summary: dict[str, Any], *, quick: bool = False, path: Path = HISTORY) -> None:
+def append_history(
+    summary: dict[str, Any], *, quick: bool = False, path: Path | None = None
+) -> None:
     """Appends this run to the history (one JSON object a line; never rewrites earlier runs)."""
+    path = path or HISTORY
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a", encoding="utf-8") as history:
         history.write(json.dumps(history_record(summary, quick=quick), default=str) + "\n")
@@ -419,21 +565,30 @@ def main(argv: list[str] | None = None) -> int:
     RESULTS.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     entries = []
-    for script in discover(only):
-        run = (
-            None if args.report_only else run_script(script, quick=args.quick, timeout=args.timeout)
-        )
-        entries.append(collect(script.stem, run))
-    summary = summarise(entries, time.monotonic() - started)
+    if not args.report_only:
+        for script in discover(only):
+            run = run_script(script, quick=args.quick, timeout=args.timeout)
+            entries.append(collect(script.stem, run))
+    seconds = time.monotonic() - started
+    ran = [entry["benchmark"] for entry in entries]
+    if only or args.report_only:
+        # The table shows every benchmark: those not run now keep their last rows, each
+        # with its own date and commit (a run of one benchmark must not drop the others).
+        entries += kept_from_earlier_runs(ran)
+        entries.sort(key=lambda entry: entry["benchmark"])
+    summary = summarise(entries, seconds)
     write(summary)
-    if not args.report_only:  # a rewritten table is not a new run
-        append_history(summary, quick=args.quick)
     print(f"wrote {_shown(DOCS)} and {_shown(RESULTS / 'summary.json')}")
+    if args.report_only:  # a rewritten table is not a new run
+        return 0
+    # The history and the exit status are about what this run measured, not the kept rows.
+    this_run = summarise([entry for entry in entries if not entry.get("kept")], seconds)
+    append_history(this_run, quick=args.quick)
     print(f"appended the run to {_shown(HISTORY)}")
-    print(f"goals met: {summary['goals_met']}, missed: {summary['goals_missed']}")
-    if summary["failed"]:
-        print(f"failed: {', '.join(summary['failed'])}")
-    return 1 if summary["failed"] else 0
+    print(f"goals met: {this_run['goals_met']}, missed: {this_run['goals_missed']}")
+    if this_run["failed"]:
+        print(f"failed: {', '.join(this_run['failed'])}")
+    return 1 if this_run["failed"] else 0
 
 
 if __name__ == "__main__":
