@@ -477,3 +477,29 @@ def test_the_issue_goals_complete_figures_that_state_none(runner):
     assert derived["name"].startswith("network feed served from storage vs its cold build")
     assert derived["ratio"] == pytest.approx(50) and derived["met"] is True
     assert derived["goal"] == ">= 20" and len(feed) == 3
+
+
+def test_a_cached_event_list_moves_an_event_to_the_past_at_its_local_midnight(
+    cached_app, db, monkeypatch
+):
+    """The version of the cached list includes the quarter hour: the page stored on the
+    event's last day is not served after midnight in the event's zone (Bogotá, UTC-5)."""
+    from datetime import UTC, datetime
+
+    from lanet.events import queries
+
+    event = _public_event(db)  # its last day is 4 March 2026 in Bogotá
+    client = cached_app.test_client()
+    english = {"Accept-Language": "en"}
+
+    def past_section(response) -> str:
+        return response.data.decode().split('id="past-heading"', 1)[1]
+
+    monkeypatch.setattr(queries, "utcnow", lambda: datetime(2026, 3, 5, 4, 50, tzinfo=UTC))
+    first, again = client.get("/events", headers=english), client.get("/events", headers=english)
+    assert (first.headers["X-Page-Cache"], again.headers["X-Page-Cache"]) == ("miss", "hit")
+    assert event.slug not in past_section(again)
+    monkeypatch.setattr(queries, "utcnow", lambda: datetime(2026, 3, 5, 5, 0, tzinfo=UTC))
+    after_midnight = client.get("/events", headers=english)
+    assert after_midnight.headers["X-Page-Cache"] == "miss"
+    assert event.slug in past_section(after_midnight)

@@ -6,6 +6,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from lanet.events.models import EventKind, EventStatus
+from lanet.events.queries import is_past
 from lanet.network.models import LANGUAGES
 
 
@@ -23,6 +24,20 @@ class EventFilterArgs(ma.Schema):
     )
     kind = ma.fields.String(validate=_choice(EventKind))
     status = ma.fields.String(validate=_choice(EventStatus))
+    when = ma.fields.String(
+        validate=validate.OneOf(["upcoming", "past"]),
+        metadata={
+            "description": "upcoming: through the event's last day in its own time zone;"
+            " past: after it, or recorded as held (whatever the status otherwise)"
+        },
+    )
+
+
+class PastField(ma.fields.Boolean):
+    """Read-only: whether the event is past (`lanet.events.queries.is_past`), computed now."""
+
+    def get_value(self, obj, attr, accessor=None, default=ma.missing):
+        return is_past(obj)
 
 
 class CountrySchema(ma.Schema):
@@ -79,6 +94,15 @@ class EventSchema(ma.Schema):
     agenda_version = ma.fields.Integer(required=True)
     cycle = ma.fields.Nested(CycleRefSchema, allow_none=True)
     part_number = ma.fields.Integer(allow_none=True, metadata={"description": "Part of the cycle"})
+    past = PastField(
+        dump_only=True,
+        required=True,
+        metadata={
+            "description": "True after the event's last day in its own time zone, or once it is"
+            " recorded as held; the status says what became of it (planned, open or closed on a"
+            " past event: not recorded as held)"
+        },
+    )
 
 
 class EventDetailSchema(EventSchema):

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import extract, func, select
 from sqlalchemy.orm import selectinload
 
 from lanet.core.boundary import parse_int
+from lanet.core.types import utcnow
 from lanet.events.models import Event, EventKind, EventPartner, EventStatus
 from lanet.extensions import db
 from lanet.network.models import Country
 
-CARRIED_OUT = (EventStatus.held,)
+# Statuses that say what became of a past event; any other (planned, open, closed) on a past
+# event means nobody recorded whether it took place.
+SETTLED = (EventStatus.held, EventStatus.cancelled)
 
 
 @dataclass(frozen=True)
@@ -54,11 +60,44 @@ def public_events(filters: EventFilter) -> list[Event]:
     return list(db.session.scalars(query))
 
 
-def split_carried_out(events: list[Event]) -> tuple[list[Event], list[Event]]:
-    carried_out = [e for e in events if e.status in CARRIED_OUT]
-    planned = [e for e in events if e.status not in CARRIED_OUT]
-    planned.sort(key=lambda e: (e.start_date, e.id))
-    return carried_out, planned
+def local_today(timezone: str, now: datetime | None = None) -> date:
+    """Today's date in the given IANA zone (UTC for a name this machine does not know)."""
+    try:
+        zone = ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    return (now or utcnow()).astimezone(zone).date()
+
+
+def is_past(event: Event, now: datetime | None = None) -> bool:
+    """An event is upcoming through its last day in its own time zone (DESIGN rule 1), past
+    from the next local midnight on, whatever its status; one recorded as held is past."""
+    if event.status == EventStatus.held:
+        return True
+    return event.end_date < local_today(event.timezone, now)
+
+
+@dataclass(frozen=True)
+class Listing:
+    """The public list split by date: upcoming soonest first, past latest first.
+    `not_recorded` holds the ids of past events whose status is neither held nor cancelled
+    (the 2014 report's plans for 2015, registration closed and never marked held)."""
+
+    upcoming: list[Event]
+    past: list[Event]
+    not_recorded: frozenset[int]
+
+
+def split_by_date(events: Iterable[Event], now: datetime | None = None) -> Listing:
+    """`events` newest first (as `public_events` gives them) split by `is_past`."""
+    now = now or utcnow()
+    upcoming: list[Event] = []
+    past: list[Event] = []
+    for event in events:
+        (past if is_past(event, now) else upcoming).append(event)
+    upcoming.sort(key=lambda e: (e.start_date, e.id))
+    not_recorded = frozenset(e.id for e in past if e.status not in SETTLED)
+    return Listing(upcoming=upcoming, past=past, not_recorded=not_recorded)
 
 
 def filter_choices() -> dict:
@@ -81,9 +120,14 @@ def filter_choices() -> dict:
     return {"years": years, "countries": countries, "kinds": list(EventKind)}
 
 
-def listing_version(_view_args: dict) -> tuple:
-    """What the event lists show changes with the events' count and last change."""
-    return tuple(db.session.execute(select(func.count(Event.id), func.max(Event.updated_at))).one())
+def listing_version(_view_args: dict, now: datetime | None = None) -> tuple:
+    """What the event lists show changes with the events' count and last change, and with the
+    date: an event turns past at a midnight of its time zone, and every zone's midnight falls
+    on a quarter hour of UTC, so a page stored before that quarter hour is not served after."""
+    now = now or utcnow()
+    quarter = now.replace(minute=now.minute - now.minute % 15, second=0, microsecond=0)
+    counts = db.session.execute(select(func.count(Event.id), func.max(Event.updated_at))).one()
+    return (*counts, quarter.isoformat())
 
 
 @dataclass(frozen=True)

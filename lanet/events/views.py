@@ -43,15 +43,14 @@ def _event_access_refused(error: EventAccessError):
 @bp.get("/", endpoint="home")
 @bp.get("/events")
 def event_list():
-    """The front page and /events: the events carried out and planned."""
+    """The front page and /events: the upcoming events, then the past ones (by date in each
+    event's time zone, whatever their status; `queries.split_by_date`)."""
     filters = queries.EventFilter.from_args(request.args)
-    events = queries.public_events(filters)
-    carried_out, planned = queries.split_carried_out(events)
+    listing = queries.split_by_date(queries.public_events(filters))
     return render_template(
         "events/list.html",
         filters=filters,
-        carried_out=carried_out,
-        planned=planned,
+        listing=listing,
         choices=queries.filter_choices(),
         language=current_language(),
     )
