@@ -300,3 +300,109 @@ def test_an_expired_token_is_refused(client, db, make_user):
     token.expires_at = datetime.now(UTC) - timedelta(seconds=1)
     db.session.commit()
     assert client.get("/api/v1/me", headers=headers).status_code == 401
+
+
+# --- every field the API edits is audited ------------------------------------------------------
+
+# A new value for each field PATCH /events/{slug} takes, and the audit key it must show under.
+# The schedule fields change only through move (a 422 on PATCH) and are audited as the others.
+_PATCHES = {
+    "kind": ({"kind": "workshop"}, "kind"),
+    "slug": ({"slug": "renamed-seminar"}, "slug"),
+    "title": ({"title": "Another title"}, "title"),
+    "title_translations": ({"title_translations": {"pt": "Outro título"}}, "title_translations"),
+    "description_translations": (
+        {"description_translations": {"en": "What it is about"}},
+        "description_translations",
+    ),
+    "audience_translations": ({"audience_translations": {"en": "Judges"}}, "audience_translations"),
+    "attendance_mode": ({"attendance_mode": "online"}, "attendance_mode"),
+    "venue": ({"venue": "Palacio San Martín"}, "venue"),
+    "city": ({"city": "Rosario"}, "city"),
+    "country_code": ({"country_code": "BR"}, "country_code"),
+    "online_url": (
+        {"attendance_mode": "hybrid", "online_url": "https://meet.example.org/lemkin"},
+        "online_url",
+    ),
+    "capacity": ({"capacity": 40}, "capacity"),
+    "quotas": ({"quotas": {"AR": 4}}, "quotas"),
+    "registration_opens_at": ({"registration_opens_at": "OPENS"}, "registration_opens_at"),
+    "registration_closes_at": ({"registration_closes_at": "CLOSES"}, "registration_closes_at"),
+    "requires_approval": ({"requires_approval": True}, "requires_approval"),
+    "languages": ({"languages": ["en"]}, "languages"),
+    "is_public": ({"is_public": False}, "is_public"),
+    "supporters": ({"supporters": "INSTITUTION"}, "supporters"),
+    "series": ({"series": "lemkin-la", "cycle": 1, "part": 2}, "cycle_id"),
+    "cycle": ({"series": "lemkin-la", "cycle": 1, "part": 2}, "cycle_id"),
+    "part": ({"series": "lemkin-la", "cycle": 1, "part": 2}, "part_number"),
+}
+_MOVED_ONLY = {
+    "timezone": "timezone",
+    "start_date": "start_date",
+    "end_date": "end_date",
+    "start_time": "starts_at",
+    "end_time": "ends_at",
+}
+
+
+def test_every_field_the_api_edits_has_its_audit_key():
+    """One list (`validation.EDITABLE_FIELDS`) serves the API and the audit log: each field of
+    the API's event body is an editable field, and each editable field has its audit key."""
+    from lanet.api.manage_events import EventCreateSchema, EventWriteSchema
+    from lanet.events import editing, validation
+
+    api_names = {"series": "cycle_id", "cycle": "cycle_id", "part": "part_number"}
+    write_fields = set(EventWriteSchema().fields)
+    assert write_fields == set(_PATCHES) | set(_MOVED_ONLY)
+    assert set(EventCreateSchema().fields) - write_fields == {"copy_from", "organizers"}
+    for name in write_fields:
+        assert api_names.get(name, name) in validation.EDITABLE_FIELDS, name
+    audited = set(editing.AUDITED)
+    for name in validation.EDITABLE_FIELDS:
+        assert validation.audited_as(name) in audited, name
+    assert {key for _patch, key in _PATCHES.values()} | set(_MOVED_ONLY.values()) <= audited
+
+
+@pytest.mark.parametrize("field", sorted(_PATCHES))
+def test_each_api_edit_is_in_the_audit_log(client, db, staff_headers, field):
+    from lanet.network.models import Institution
+
+    client.post(
+        "/api/v1/series",
+        json={"code": "lemkin-la", "names": {"en": "Lemkin"}, "parts_per_cycle": 2},
+        headers=staff_headers,
+    )
+    client.post("/api/v1/series/lemkin-la/cycles", headers=staff_headers)
+    institution = Institution(name="Ministerio de Justicia", country_code="AR", kind="ombudsman")
+    db.session.add(institution)
+    db.session.commit()
+    event = create_open_event(quotas={"AR": 2})
+    now = datetime.now(UTC).replace(microsecond=0)
+    values = {
+        "OPENS": (now + timedelta(days=1)).isoformat(),
+        "CLOSES": (now + timedelta(days=5)).isoformat(),
+        "INSTITUTION": [institution.id],
+    }
+    patch, key = _PATCHES[field]
+    body = {name: values.get(value, value) if isinstance(value, str) else value
+            for name, value in patch.items()}  # fmt: skip
+    response = client.patch(f"/api/v1/events/{event.slug}", json=body, headers=staff_headers)
+    assert response.status_code == 200, response.json
+    entry = db.session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.action == "event.updated", AuditEntry.event_id == event.id)
+        .order_by(AuditEntry.id.desc())
+    ).first()
+    assert entry is not None and key in entry.changes["after"], entry and entry.changes
+
+
+@pytest.mark.parametrize("field", sorted(_MOVED_ONLY))
+def test_the_schedule_is_audited_when_an_event_is_created(client, db, staff_headers, field):
+    response = client.post(
+        "/api/v1/events",
+        json=_body(start_time="09:00:00", end_time="17:00:00"),
+        headers=staff_headers,
+    )
+    assert response.status_code == 201, response.json
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "event.created"))
+    assert entry.changes["after"][_MOVED_ONLY[field]] is not None

@@ -23,7 +23,13 @@ from lanet.events import editing, lifecycle, workspace
 from lanet.events import series as series_service
 from lanet.events.access import event_for
 from lanet.events.models import AttendanceMode, EventKind, Series
-from lanet.events.validation import MAX_CAPACITY, EventInput, EventInvalid, proposed_timezone
+from lanet.events.validation import (
+    EDITABLE_FIELDS,
+    MAX_CAPACITY,
+    EventInput,
+    EventInvalid,
+    proposed_timezone,
+)
 from lanet.extensions import db
 from lanet.network.models import LANGUAGES
 
@@ -246,32 +252,9 @@ def _cycle_id(data: dict[str, Any]) -> int | None:
     return cycle.id
 
 
-_PLAIN = (
-    "kind",
-    "slug",
-    "title",
-    "title_translations",
-    "description_translations",
-    "audience_translations",
-    "attendance_mode",
-    "venue",
-    "city",
-    "country_code",
-    "online_url",
-    "timezone",
-    "start_date",
-    "end_date",
-    "start_time",
-    "end_time",
-    "capacity",
-    "quotas",
-    "registration_opens_at",
-    "registration_closes_at",
-    "requires_approval",
-    "languages",
-    "is_public",
-    "supporters",
-)
+# The editable fields this API takes under their own names; the cycle and part are named
+# "series"/"cycle" and "part" here (`_merge`).
+_PLAIN = tuple(name for name in EDITABLE_FIELDS if name not in ("cycle_id", "part_number"))
 
 
 def _merge(data: EventInput, body: dict[str, Any]) -> EventInput:

@@ -18,36 +18,19 @@ from lanet.accounts.models import RoleName, User, UserRole
 from lanet.core import audit, signals
 from lanet.events.locks import lock_event
 from lanet.events.models import Event, EventPartner, EventQuota, EventStatus
-from lanet.events.validation import EventInput, EventInvalid, check
+from lanet.events.validation import (
+    EDITABLE_FIELDS,
+    EventInput,
+    EventInvalid,
+    audited_as,
+    check,
+)
 from lanet.extensions import db
 
-# Columns an edit may change, compared before and after for the audit log.
-AUDITED = (
-    "slug",
-    "kind",
-    "title",
-    "title_translations",
-    "description_translations",
-    "audience_translations",
-    "attendance_mode",
-    "venue",
-    "city",
-    "country_code",
-    "online_url",
-    "timezone",
-    "start_date",
-    "end_date",
-    "starts_at",
-    "ends_at",
-    "capacity",
-    "registration_opens_at",
-    "registration_closes_at",
-    "requires_approval",
-    "languages",
-    "is_public",
-    "cycle_id",
-    "part_number",
-)
+# What the audit log compares before and after: every editable field, under its column's name.
+AUDITED = tuple(audited_as(name) for name in EDITABLE_FIELDS)
+# Kept as their own keys (related rows, not columns of the event).
+_RELATED = ("quotas", "supporters")
 # Changing these moves the event: that is `lifecycle.move_event`'s work (registrants are told).
 _SCHEDULE = ("start_date", "end_date", "starts_at", "ends_at", "timezone")
 
@@ -62,7 +45,7 @@ def _plain(value: Any) -> Any:
 
 def snapshot(event: Event) -> dict[str, Any]:
     """What the audit log keeps of an event: its editable columns, quotas and supporters."""
-    values = {name: _plain(getattr(event, name)) for name in AUDITED}
+    values = {name: _plain(getattr(event, name)) for name in AUDITED if name not in _RELATED}
     values["quotas"] = {q.country_code: q.seats for q in event.quotas}
     values["supporters"] = sorted(p.institution_id for p in event.partners if p.role == "supporter")
     return values

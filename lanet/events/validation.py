@@ -43,6 +43,48 @@ class EventInvalid(Exception):
         return next(iter(self.errors.values()))
 
 
+# Every field of EventInput that a page or an API client may set, in one place: the API
+# copies these from a request body (`lanet/api/manage_events.py`, which names cycle_id and
+# part_number "series"/"cycle" and "part"), and `editing.snapshot` records each in the audit
+# log under the key `audited_as` gives it, so no field can be editable without being audited.
+EDITABLE_FIELDS = (
+    "kind",
+    "slug",
+    "title",
+    "title_translations",
+    "description_translations",
+    "audience_translations",
+    "attendance_mode",
+    "venue",
+    "city",
+    "country_code",
+    "online_url",
+    "timezone",
+    "start_date",
+    "end_date",
+    "start_time",
+    "end_time",
+    "capacity",
+    "quotas",
+    "registration_opens_at",
+    "registration_closes_at",
+    "requires_approval",
+    "languages",
+    "is_public",
+    "supporters",
+    "cycle_id",
+    "part_number",
+)
+# Fields stored under another name: the times of day become the event's UTC instants.
+_STORED_AS = {"start_time": "starts_at", "end_time": "ends_at"}
+
+
+def audited_as(name: str) -> str:
+    """The audit log's key for an editable field: the event's column (or `quotas`,
+    `supporters`, which `editing.snapshot` keeps as their own keys)."""
+    return _STORED_AS.get(name, name)
+
+
 @dataclass
 class EventInput:
     """Everything an event can be given; local dates and times in the event's time zone."""
