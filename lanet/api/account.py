@@ -13,7 +13,7 @@ from lanet.api import tokens
 from lanet.api.auth import BEARER, allowed, current_api_token, permission, require_user
 from lanet.api.core import resource_blueprint
 from lanet.api.pagination import PageArgs, page_schema, paginate_query
-from lanet.api.problems import ApiProblem
+from lanet.api.problems import ApiProblem, problem_responses
 from lanet.api.schemas import InputSchema, MeSchema
 from lanet.extensions import db
 
@@ -92,9 +92,7 @@ def list_tokens(page: int, per_page: int):
 @blp.doc(security=BEARER)
 @blp.arguments(IssueTokenSchema)
 @blp.response(201, IssuedTokenSchema)
-@blp.alt_response(403, response="FORBIDDEN")
-@blp.alt_response(404, response="NOT_FOUND")
-@blp.alt_response(409, response="CONFLICT")
+@problem_responses(blp, 403, 404, 409)
 def issue(data: dict):
     """Issues a token for a user (staff). Not idempotent on purpose: a stored response would
     keep the plain token; a retry issues another token, and the unused one can be revoked."""
@@ -119,8 +117,7 @@ def issue(data: dict):
 @blp.delete("/tokens/<int:token_id>", parameters=[TOKEN_ID_PARAMETER])
 @blp.doc(security=BEARER)
 @blp.response(200, TokenSchema)
-@blp.alt_response(403, response="FORBIDDEN")
-@blp.alt_response(404, response="NOT_FOUND")
+@problem_responses(blp, 403, 404)
 def revoke(token_id: int):
     """Revokes a token: your own, or any token for staff. Revoking twice changes nothing."""
     user = require_user()

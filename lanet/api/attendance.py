@@ -19,7 +19,7 @@ from lanet.api.auth import (
 from lanet.api.core import resource_blueprint
 from lanet.api.idempotency import idempotent
 from lanet.api.lookups import SLUG_PARAMETER, current_event, event_permission
-from lanet.api.problems import ApiProblem
+from lanet.api.problems import ApiProblem, problem_responses
 from lanet.api.schemas import InputSchema, LanguageArgs, _choice
 from lanet.attendance import queries as attendance_queries
 from lanet.attendance import report, service
@@ -164,7 +164,7 @@ class ReportSchema(ma.Schema):
 
 @blp.get("/events/<slug>/agenda", parameters=[SLUG_PARAMETER])
 @blp.response(200, AgendaSchema)
-@blp.alt_response(404, response="NOT_FOUND")
+@problem_responses(blp, 404)
 def published_agenda(slug: str):
     """The agenda as last published (public); version 0 and no items before the first."""
     event = event_for(slug)
@@ -182,8 +182,7 @@ def published_agenda(slug: str):
 @event_permission(Action.view_draft_agenda)
 @blp.doc(security=BEARER)
 @blp.response(200, AgendaSchema)
-@blp.alt_response(403, response="FORBIDDEN")
-@blp.alt_response(404, response="NOT_FOUND")
+@problem_responses(blp, 403, 404)
 def draft_agenda(slug: str):
     """The draft the organizers are editing (organizers and staff)."""
     event = current_event()
@@ -215,9 +214,7 @@ def draft_agenda(slug: str):
 @blp.doc(security=BEARER)
 @blp.arguments(CodeCheckInSchema)
 @blp.response(201, CheckInSchema)
-@blp.alt_response(403, response="FORBIDDEN")
-@blp.alt_response(404, response="NOT_FOUND")
-@blp.alt_response(409, response="CONFLICT")
+@problem_responses(blp, 403, 404, 409)
 def check_in(data: dict, slug: str):
     """Records a participant's presence for a day by the code of their badge."""
     return _check_in(
@@ -235,9 +232,7 @@ def check_in(data: dict, slug: str):
 @blp.doc(security=BEARER)
 @blp.arguments(RegistrationCheckInSchema)
 @blp.response(201, CheckInSchema)
-@blp.alt_response(403, response="FORBIDDEN")
-@blp.alt_response(404, response="NOT_FOUND")
-@blp.alt_response(409, response="CONFLICT")
+@problem_responses(blp, 403, 404, 409)
 def check_in_registration(data: dict, slug: str):
     """Records a participant's presence for a day by registration id (after a name search)."""
     return _check_in(
@@ -264,8 +259,7 @@ def _check_in(slug: str, data: dict, record):
 )
 @blp.doc(security=BEARER)
 @blp.response(200, UndoneSchema)
-@blp.alt_response(403, response="FORBIDDEN")
-@blp.alt_response(404, response="NOT_FOUND")
+@problem_responses(blp, 403, 404)
 def undo_check_in(slug: str, attendance_id: int):
     """Removes a mistaken check-in."""
     require_user()
@@ -285,7 +279,7 @@ def undo_check_in(slug: str, attendance_id: int):
 @blp.doc(security=BEARER)
 @blp.arguments(TotalsArgs, location="query", as_kwargs=True)
 @blp.response(200, TotalsSchema)
-@blp.alt_response(403, response="FORBIDDEN")
+@problem_responses(blp, 403)
 def totals(dimension: str, year: int, country: str | None = None):
     """Attendance totals: by any dimension for staff; by year for a focal point's country."""
     user = require_user()
@@ -304,7 +298,7 @@ def totals(dimension: str, year: int, country: str | None = None):
 @blp.doc(security=BEARER)
 @blp.arguments(LanguageArgs, location="query", as_kwargs=True)
 @blp.response(200, ReportSchema)
-@blp.alt_response(403, response="FORBIDDEN")
+@problem_responses(blp, 403)
 def annual_report(year: int, lang: str | None = None):
     """The annual report's tables for a year (staff)."""
     require(Action.view_totals)

@@ -12,7 +12,7 @@ from lanet.api.auth import BEARER, allowed, permission, require_user
 from lanet.api.core import resource_blueprint
 from lanet.api.idempotency import idempotent
 from lanet.api.pagination import PageArgs, page_schema, paginate_list, paginate_query
-from lanet.api.problems import ApiProblem, field_error
+from lanet.api.problems import ApiProblem, field_error, problem_responses
 from lanet.api.schemas import InputSchema
 from lanet.bulletin import contacts, queries, service
 from lanet.bulletin.models import (
@@ -222,7 +222,7 @@ def list_bulletins(page: int, per_page: int):
 
 @blp.get("/bulletins/<int:bulletin_id>", parameters=[BULLETIN_ID])
 @blp.response(200, BulletinDetailSchema)
-@blp.alt_response(404, response="NOT_FOUND")
+@problem_responses(blp, 404)
 def get_bulletin(bulletin_id: int):
     """One bulletin in every language (a draft only for staff)."""
     bulletin = db.session.get(Bulletin, bulletin_id)
@@ -242,7 +242,7 @@ def get_bulletin(bulletin_id: int):
 @blp.doc(security=BEARER)
 @blp.arguments(NewBulletinSchema)
 @blp.response(202, BulletinSchema)
-@blp.alt_response(403, response="FORBIDDEN")
+@problem_responses(blp, 403)
 def create_bulletin(data: dict):
     """A new bulletin for a period; a worker writes the draft (status `compiling`)."""
     try:
@@ -256,9 +256,7 @@ def create_bulletin(data: dict):
 @blp.doc(security=BEARER)
 @blp.arguments(TextSchema)
 @blp.response(200, BulletinDetailSchema)
-@blp.alt_response(403, response="FORBIDDEN")
-@blp.alt_response(404, response="NOT_FOUND")
-@blp.alt_response(409, response="CONFLICT")
+@problem_responses(blp, 403, 404, 409)
 def edit_text(data: dict, bulletin_id: int, language: str):
     """Replaces one language's subject and Markdown (sanitized to HTML when saved)."""
     if language not in LANGUAGES:
@@ -275,9 +273,7 @@ def edit_text(data: dict, bulletin_id: int, language: str):
 @blp.arguments(SendRequestSchema)
 @blp.response(201, ProgressSchema)
 @blp.alt_response(200, schema=ProgressSchema, description="Already sent to this list")
-@blp.alt_response(403, response="FORBIDDEN")
-@blp.alt_response(404, response="NOT_FOUND")
-@blp.alt_response(409, response="CONFLICT")
+@problem_responses(blp, 403, 404, 409)
 def send_bulletin(data: dict, bulletin_id: int):
     """Sends the bulletin to a list (201); asking again for the same list sends nothing and
     answers 200 with that send's progress: idempotent by (bulletin, list)."""
@@ -295,9 +291,7 @@ def send_bulletin(data: dict, bulletin_id: int):
 @blp.doc(security=BEARER)
 @blp.arguments(TestSendSchema)
 @blp.response(202, TestSentSchema)
-@blp.alt_response(403, response="FORBIDDEN")
-@blp.alt_response(404, response="NOT_FOUND")
-@blp.alt_response(409, response="CONFLICT")
+@problem_responses(blp, 403, 404, 409)
 def test_send(data: dict, bulletin_id: int):
     """A copy to the token's own address, as a recipient would get it (queued now)."""
     user = require_user()
@@ -312,8 +306,7 @@ def test_send(data: dict, bulletin_id: int):
 @permission(Action.manage_bulletin)
 @blp.doc(security=BEARER)
 @blp.response(200, ProgressSchema)
-@blp.alt_response(403, response="FORBIDDEN")
-@blp.alt_response(404, response="NOT_FOUND")
+@problem_responses(blp, 403, 404)
 def send_progress(send_id: int):
     """Queued, sent, failed and skipped so far, from the outbox."""
     if db.session.get(BulletinSend, send_id) is None:
@@ -329,7 +322,7 @@ def send_progress(send_id: int):
 @blp.doc(security=BEARER)
 @blp.arguments(ContactArgs, location="query", as_kwargs=True)
 @blp.response(200, ContactPage)
-@blp.alt_response(403, response="FORBIDDEN")
+@problem_responses(blp, 403)
 def list_contacts(page: int, per_page: int, **filters):
     """Contacts by email, filtered by country, kind or status."""
     query = select(Contact).order_by(Contact.email, Contact.id)
@@ -348,7 +341,7 @@ def list_contacts(page: int, per_page: int, **filters):
 @blp.doc(security=BEARER)
 @blp.arguments(NewContactSchema)
 @blp.response(201, ContactSchema)
-@blp.alt_response(403, response="FORBIDDEN")
+@problem_responses(blp, 403)
 def add_contact(data: dict):
     """A contact who agreed to receive the bulletin (consent recorded now)."""
     try:
@@ -364,7 +357,7 @@ def add_contact(data: dict):
 @blp.doc(security=BEARER)
 @blp.arguments(ImportSchema)
 @blp.response(200, ImportResultSchema)
-@blp.alt_response(403, response="FORBIDDEN")
+@problem_responses(blp, 403)
 def import_contacts(data: dict):
     """A CSV import, all or nothing: any bad row writes nothing, and every bad row is named
     (`invalid_params`, one entry per problem, `name` "csv", the row in `reason`)."""
@@ -389,7 +382,7 @@ def import_contacts(data: dict):
 @blp.doc(security=BEARER)
 @blp.arguments(PageArgs, location="query", as_kwargs=True)
 @blp.response(200, ListPage)
-@blp.alt_response(403, response="FORBIDDEN")
+@problem_responses(blp, 403)
 def list_lists(page: int, per_page: int):
     """Lists with how many subscribed contacts each holds now."""
     rows = [
@@ -411,7 +404,7 @@ def list_lists(page: int, per_page: int):
 @blp.doc(security=BEARER)
 @blp.arguments(NewListSchema)
 @blp.response(201, ListSchema)
-@blp.alt_response(403, response="FORBIDDEN")
+@problem_responses(blp, 403)
 def create_list(data: dict):
     """A list by countries and kinds of contact (empty: all)."""
     try:

@@ -10,7 +10,7 @@ from lanet.accounts.permissions import Action, is_staff
 from lanet.api.auth import BEARER, require_user
 from lanet.api.core import resource_blueprint
 from lanet.api.lookups import SLUG_PARAMETER, current_event, event_permission
-from lanet.api.problems import ApiProblem
+from lanet.api.problems import ApiProblem, problem_responses
 from lanet.certificates import production, queries, service
 from lanet.certificates.errors import CertificateError
 from lanet.certificates.models import Certificate
@@ -89,7 +89,7 @@ def _problem(error: CertificateError) -> ApiProblem:
 @blp.get("/people/<int:person_id>/certificates", parameters=[PERSON_PARAMETER])
 @blp.doc(security=BEARER)
 @blp.response(200, CertificateSchema(many=True))
-@blp.alt_response(403, response="FORBIDDEN")
+@problem_responses(blp, 403)
 def person_certificates(person_id: int):
     """A person's certificates: for staff, and for the person's own account."""
     user = require_user()
@@ -102,8 +102,7 @@ def person_certificates(person_id: int):
 @event_permission(Action.manage_certificates)
 @blp.doc(security=BEARER)
 @blp.response(200, CertificateSchema(many=True))
-@blp.alt_response(403, response="FORBIDDEN")
-@blp.alt_response(404, response="NOT_FOUND")
+@problem_responses(blp, 403, 404)
 def event_certificates(slug: str):
     """The event's certificates of attendance, for its organizers and staff."""
     template = queries.template_for_event(current_event().id)
@@ -112,9 +111,7 @@ def event_certificates(slug: str):
 
 @blp.get("/certificates/<int:certificate_id>/pdf", parameters=[CERTIFICATE_PARAMETER])
 @blp.doc(security=BEARER, responses=PDF_RESPONSE)
-@blp.alt_response(403, response="FORBIDDEN")
-@blp.alt_response(404, response="NOT_FOUND")
-@blp.alt_response(409, response="CONFLICT")
+@problem_responses(blp, 403, 404, 409)
 def download(certificate_id: int):
     """One certificate's PDF: staff, the event's organizers, and the holder's own account."""
     user = require_user()
@@ -139,7 +136,7 @@ def download(certificate_id: int):
 
 @blp.get("/certificates/verify/<code>", parameters=[CODE_PARAMETER])
 @blp.response(200, VerificationSchema)
-@blp.alt_response(404, response="NOT_FOUND")
+@problem_responses(blp, 404)
 def verify(code: str):
     """Is a certificate genuine? Only what a verifier needs; an unknown code is not found."""
     try:

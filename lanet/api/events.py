@@ -5,6 +5,7 @@ from __future__ import annotations
 from lanet.api.core import resource_blueprint
 from lanet.api.lookups import SLUG_PARAMETER
 from lanet.api.pagination import PageArgs, page_schema, paginate_list
+from lanet.api.problems import problem_responses
 from lanet.api.schemas import EventDetailSchema, EventFilterArgs, EventSchema
 from lanet.core.types import utcnow
 from lanet.events import queries
@@ -45,7 +46,7 @@ def list_events(
 
 @blp.get("/events/<slug>", parameters=[SLUG_PARAMETER])
 @blp.response(200, EventDetailSchema)
-@blp.alt_response(404, response="NOT_FOUND")
+@problem_responses(blp, 404)
 def get_event(slug: str):
     """One event, with its quotas and partner organizations."""
     return event_for(slug)

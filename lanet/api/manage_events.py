@@ -17,7 +17,7 @@ from lanet.api.core import resource_blueprint
 from lanet.api.idempotency import idempotent
 from lanet.api.lookups import SLUG_PARAMETER, current_event, event_permission
 from lanet.api.pagination import PageArgs, page_schema, paginate_list
-from lanet.api.problems import ApiProblem
+from lanet.api.problems import ApiProblem, problem_responses
 from lanet.api.schemas import EventDetailSchema, InputSchema, _choice
 from lanet.events import editing, lifecycle, workspace
 from lanet.events import series as series_service
@@ -290,9 +290,7 @@ def _creator_required(view):
 @blp.doc(security=BEARER)
 @blp.arguments(EventCreateSchema)
 @blp.response(201, EventDetailSchema)
-@blp.alt_response(403, response="FORBIDDEN")
-@blp.alt_response(404, response="NOT_FOUND")
-@blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
+@problem_responses(blp, 403, 404, 422)
 def create_event(data: dict):
     """Creates a planned event (staff; organizers inside a series they organize). With
     `copy_from`, the earlier event's agenda skeleton is copied, moved to the new dates."""
@@ -328,9 +326,7 @@ def create_event(data: dict):
 @blp.doc(security=BEARER)
 @blp.arguments(EventWriteSchema(partial=True))
 @blp.response(200, EventDetailSchema)
-@blp.alt_response(403, response="FORBIDDEN")
-@blp.alt_response(404, response="NOT_FOUND")
-@blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
+@problem_responses(blp, 403, 404, 422)
 def update_event(data: dict, slug: str):
     """Changes the fields given. Dates and time zone change only through `move`; capacity and
     quotas never go below the seats already confirmed."""
@@ -350,9 +346,7 @@ def update_event(data: dict, slug: str):
 @blp.doc(security=BEARER)
 @blp.arguments(SeatsSchema)
 @blp.response(200, EventDetailSchema)
-@blp.alt_response(403, response="FORBIDDEN")
-@blp.alt_response(404, response="NOT_FOUND")
-@blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
+@problem_responses(blp, 403, 404, 422)
 def set_seats(data: dict, slug: str):
     """Sets the capacity and the country quotas (all of them: a country left out has none),
     under the seat lock; freed seats go to the waiting list at once."""
@@ -370,9 +364,7 @@ def set_seats(data: dict, slug: str):
 @blp.doc(security=BEARER)
 @blp.arguments(MoveSchema)
 @blp.response(200, EventDetailSchema)
-@blp.alt_response(403, response="FORBIDDEN")
-@blp.alt_response(404, response="NOT_FOUND")
-@blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
+@problem_responses(blp, 403, 404, 422)
 def move_event(data: dict, slug: str):
     """New local dates (and times) in the event's time zone; every confirmed and waitlisted
     registrant gets an iMIP REQUEST with a raised SEQUENCE and what changed."""
@@ -395,10 +387,7 @@ def move_event(data: dict, slug: str):
 @blp.doc(security=BEARER)
 @blp.arguments(CancelSchema)
 @blp.response(200, EventDetailSchema)
-@blp.alt_response(403, response="FORBIDDEN")
-@blp.alt_response(404, response="NOT_FOUND")
-@blp.alt_response(409, response="CONFLICT")
-@blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
+@problem_responses(blp, 403, 404, 409, 422)
 def cancel_event(data: dict, slug: str):
     """Cancels with a reason: registrants get iMIP CANCEL for the same UID, the waiting list
     ends, the event stays listed as cancelled. Cancelling twice is a 409."""
@@ -417,9 +406,7 @@ def cancel_event(data: dict, slug: str):
 @blp.doc(security=BEARER)
 @blp.arguments(StatusSchema)
 @blp.response(200, EventDetailSchema)
-@blp.alt_response(403, response="FORBIDDEN")
-@blp.alt_response(404, response="NOT_FOUND")
-@blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
+@problem_responses(blp, 403, 404, 422)
 def change_status(data: dict, slug: str):
     """Opens or closes registration now, or records the event as held. An event that has
     started cannot be opened."""
@@ -441,8 +428,7 @@ def change_status(data: dict, slug: str):
 @event_permission(Action.manage_event)
 @blp.doc(security=BEARER)
 @blp.response(200, OrganizerSchema(many=True))
-@blp.alt_response(403, response="FORBIDDEN")
-@blp.alt_response(404, response="NOT_FOUND")
+@problem_responses(blp, 403, 404)
 def list_organizers(slug: str):
     """The users who organize the event."""
     return editing.organizers_of(current_event().id)
@@ -454,9 +440,7 @@ def list_organizers(slug: str):
 @blp.doc(security=BEARER)
 @blp.arguments(OrganizerAddSchema)
 @blp.response(201, OrganizerSchema)
-@blp.alt_response(403, response="FORBIDDEN")
-@blp.alt_response(404, response="NOT_FOUND")
-@blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
+@problem_responses(blp, 403, 404, 422)
 def add_organizer(data: dict, slug: str):
     """Adds an existing user (`user_id`) or invites an address (`email`, names) to organize."""
     event = current_event()
@@ -480,8 +464,7 @@ def add_organizer(data: dict, slug: str):
 @event_permission(Action.manage_event)
 @blp.doc(security=BEARER)
 @blp.response(204)
-@blp.alt_response(403, response="FORBIDDEN")
-@blp.alt_response(404, response="NOT_FOUND")
+@problem_responses(blp, 403, 404)
 def remove_organizer(slug: str, user_id: int):
     """Ends the user's organizer role for this event."""
     if not editing.remove_organizer(current_event().id, user_id):
@@ -513,7 +496,7 @@ def list_series(page: int, per_page: int):
 
 @blp.get("/series/<code>", parameters=[SERIES_PARAMETER])
 @blp.response(200, SeriesSchema)
-@blp.alt_response(404, response="NOT_FOUND")
+@problem_responses(blp, 404)
 def get_series(code: str):
     """One series: its cycles, parts and dates."""
     return _series_data(_series_or_404(code))
@@ -537,8 +520,7 @@ def _series_data(found: Series) -> dict[str, Any]:
 @blp.doc(security=BEARER)
 @blp.arguments(SeriesCreateSchema)
 @blp.response(201, SeriesSchema)
-@blp.alt_response(403, response="FORBIDDEN")
-@blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
+@problem_responses(blp, 403, 422)
 def create_series(data: dict):
     """Creates a series (staff)."""
     try:
@@ -559,8 +541,7 @@ def create_series(data: dict):
 @idempotent
 @blp.doc(security=BEARER)
 @blp.response(201, CycleSchema)
-@blp.alt_response(403, response="FORBIDDEN")
-@blp.alt_response(404, response="NOT_FOUND")
+@problem_responses(blp, 403, 404)
 def open_cycle(code: str):
     """Opens the series' next cycle (staff); add its parts with POST /events."""
     cycle = series_service.open_next_cycle(_series_or_404(code).id, user_id=require_user().id)

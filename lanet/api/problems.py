@@ -7,11 +7,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any
 
 import marshmallow as ma
 from flask import Response, current_app, json, request
 from werkzeug.exceptions import HTTPException
+
+if TYPE_CHECKING:
+    import flask_smorest
 
 PROBLEM_MIMETYPE = "application/problem+json"
 PROBLEM_BASE = "https://lanet.example/problems/"
@@ -70,6 +75,21 @@ class ApiProblem(HTTPException):
         self.problem_type = problem_type
 
 
+def problem_responses(blp: flask_smorest.Blueprint, *statuses: int) -> Callable:
+    """Documents the problem responses an operation may give, in the order given:
+    `@problem_responses(blp, 403, 404, 422)` stands for the stack of
+    `@blp.alt_response(403, response="FORBIDDEN")` … (each status's component response,
+    registered for every status by `LanetApi._register_responses`)."""
+
+    def decorator(view: Callable) -> Callable:
+        # Applied from the last status up, as the stack of decorators it stands for.
+        for status in reversed(statuses):
+            view = blp.alt_response(status, response=HTTPStatus(status).name)(view)
+        return view
+
+    return decorator
+
+
 def field_error(name: str, reason: str, status: int = 422, location: str = "json") -> ApiProblem:
     return ApiProblem(
         status, reason, invalid_params=[{"name": name, "in": location, "reason": reason}]
@@ -116,8 +136,6 @@ def problem_response(
     headers: dict[str, str] | None = None,
     problem_type: str | None = None,
 ) -> Response:
-    from http import HTTPStatus
-
     try:
         phrase = HTTPStatus(status).phrase
     except ValueError:

@@ -19,7 +19,7 @@ from lanet.api.core import resource_blueprint
 from lanet.api.idempotency import idempotent
 from lanet.api.lookups import SLUG_PARAMETER, current_event, event_permission
 from lanet.api.pagination import PageArgs, page_schema, paginate_list
-from lanet.api.problems import ApiProblem
+from lanet.api.problems import ApiProblem, problem_responses
 from lanet.api.schemas import InputSchema, _choice
 from lanet.core.text import NOT_BLANK_ONE_LINE_PATTERN, ONE_LINE_PATTERN, one_line
 from lanet.events.access import event_for
@@ -230,8 +230,7 @@ def _own_registration(token: str) -> Registration:
 @idempotent
 @blp.arguments(ApplicantSchema)
 @blp.response(202, SubmissionSchema)
-@blp.alt_response(404, response="NOT_FOUND")
-@blp.alt_response(409, response="CONFLICT")
+@problem_responses(blp, 404, 409)
 def register(data: dict, slug: str):
     """Asks to register a person (no account needed); send an Idempotency-Key to retry safely.
 
@@ -252,7 +251,7 @@ def register(data: dict, slug: str):
 
 @blp.get("/registrations/<token>", parameters=[TOKEN_PARAMETER])
 @blp.response(200, RegistrationSchema)
-@blp.alt_response(404, response="NOT_FOUND")
+@problem_responses(blp, 404)
 def get_own_registration(token: str):
     """A registration, read with its private manage token."""
     return _own_registration(token)
@@ -261,8 +260,7 @@ def get_own_registration(token: str):
 @blp.post("/registrations/<token>/cancel", parameters=[TOKEN_PARAMETER])
 @idempotent
 @blp.response(200, RegistrationSchema)
-@blp.alt_response(404, response="NOT_FOUND")
-@blp.alt_response(409, response="CONFLICT")
+@problem_responses(blp, 404, 409)
 def cancel_own_registration(token: str):
     """Cancels a registration with its private manage token (cancelling twice changes nothing)."""
     registration = _own_registration(token)
@@ -292,8 +290,7 @@ def _visible_countries(event) -> set[str] | None:
 @blp.doc(security=BEARER)
 @blp.arguments(RegistrationListArgs, location="query", as_kwargs=True)
 @blp.response(200, RegistrationPage)
-@blp.alt_response(403, response="FORBIDDEN")
-@blp.alt_response(404, response="NOT_FOUND")
+@problem_responses(blp, 403, 404)
 def list_registrations(slug: str, page: int, per_page: int, **filters):
     """The event's registrations in order of arrival: organizers see all, focal points their
     countries'."""
@@ -320,8 +317,7 @@ def list_registrations(slug: str, page: int, per_page: int, **filters):
 @blp.doc(security=BEARER)
 @blp.arguments(InvitationRequestSchema)
 @blp.response(201, InviteResultSchema)
-@blp.alt_response(403, response="FORBIDDEN")
-@blp.alt_response(404, response="NOT_FOUND")
+@problem_responses(blp, 403, 404)
 def invite(data: dict, slug: str):
     """Invites a list of addresses; addresses already invited are skipped."""
     invitees = [
@@ -336,8 +332,7 @@ def invite(data: dict, slug: str):
 @blp.doc(security=BEARER)
 @blp.arguments(InvitationCsvSchema)
 @blp.response(201, InviteResultSchema)
-@blp.alt_response(403, response="FORBIDDEN")
-@blp.alt_response(404, response="NOT_FOUND")
+@problem_responses(blp, 403, 404)
 def invite_csv(data: dict, slug: str):
     """Invites the addresses of CSV text, all or nothing (bad rows are named by number)."""
     # imports.parse_invitation_csv turns anything the csv module refuses (a bare CR in a
@@ -359,8 +354,7 @@ def _invite(slug: str, invitees_of) -> dict:
 @blp.doc(security=BEARER)
 @blp.arguments(PageArgs, location="query", as_kwargs=True)
 @blp.response(200, InvitationPage)
-@blp.alt_response(403, response="FORBIDDEN")
-@blp.alt_response(404, response="NOT_FOUND")
+@problem_responses(blp, 403, 404)
 def list_invitations(slug: str, page: int, per_page: int):
     """The event's invitations, newest first, with their state."""
     return paginate_list(queries.invitations(current_event().id), page, per_page)
