@@ -607,3 +607,59 @@ def test_staff_save_a_cycle_template_from_its_page(certificate_world, client, ma
     template = queries.template_for_cycle(w.cycle.id)
     assert template.kind == "completion" and template.hours_per_day == 6
     assert template.role_list == ["participant"]
+
+
+def _every_pdf_route(world, client, make_user, login) -> tuple[Certificate, list]:
+    """Ana's certificate from the API, the holder's link and the staff page, then the
+    template's preview."""
+    from tests.fixtures.api import bearer_headers
+
+    template = event_template(world.e1)
+    produce(template.id)
+    ana = next(c for c in queries.certificates_of_template(template.id) if "Ana" in c.holder_name)
+    staff = make_user("staff")
+    token = world.registrations[("ana", "e1")].manage_token
+    responses = [
+        client.get(f"/api/v1/certificates/{ana.id}/pdf", headers=bearer_headers(staff, "s")),
+        client.get(f"/r/{token}/certificates/{ana.code}.pdf"),
+    ]
+    login(client, staff)
+    responses.append(client.get(f"/manage/certificates/{ana.id}.pdf"))
+    responses.append(client.get(f"/manage/certificates/{template.id}/preview/en.pdf"))
+    return ana, responses
+
+
+def test_every_route_hands_out_the_pdf_with_the_same_headers(
+    certificate_world, client, make_user, login
+):
+    """The API, the holder's link and the staff page answer the same file with the same
+    headers: a file to save, never kept by a cache; the preview shows in the browser."""
+    ana, (*downloads, preview) = _every_pdf_route(certificate_world, client, make_user, login)
+    names = ("Content-Type", "Content-Disposition", "Cache-Control", "Content-Length")
+    served = [{name: r.headers.get(name) for name in names} for r in downloads]
+    assert served[0] == served[1] == served[2]
+    assert served[0]["Content-Type"] == "application/pdf"
+    assert served[0]["Content-Disposition"] == f'attachment; filename="certificate-{ana.code}.pdf"'
+    assert "no-store" in served[0]["Cache-Control"]
+    for response in downloads:
+        assert response.status_code == 200 and response.data == service.pdf_of(ana)
+    assert preview.headers["Content-Disposition"] == 'inline; filename="certificate-preview-en.pdf"'
+    assert "no-store" in preview.headers["Cache-Control"]
+
+
+def test_the_pdf_routes_build_their_response_in_one_place(
+    certificate_world, client, make_user, login, monkeypatch
+):
+    """A header added in lanet/certificates/downloads.py reaches every route's PDF."""
+    from lanet.certificates import downloads
+
+    built = downloads.pdf_response
+
+    def marked(*args, **kwargs):
+        response = built(*args, **kwargs)
+        response.headers["X-Built-By"] = "downloads"
+        return response
+
+    monkeypatch.setattr(downloads, "pdf_response", marked)
+    _ana, responses = _every_pdf_route(certificate_world, client, make_user, login)
+    assert [r.headers.get("X-Built-By") for r in responses] == ["downloads"] * 4

@@ -4,14 +4,14 @@ code (public). The same services and permissions as the pages (lanet.certificate
 from __future__ import annotations
 
 import marshmallow as ma
-from flask import Response, current_app
+from flask import current_app
 
 from lanet.accounts.permissions import Action, is_staff
 from lanet.api.auth import BEARER, require_user
 from lanet.api.core import resource_blueprint
 from lanet.api.lookups import SLUG_PARAMETER, current_event, event_permission
 from lanet.api.problems import ApiProblem, problem_responses
-from lanet.certificates import production, queries, service
+from lanet.certificates import downloads, queries, service
 from lanet.certificates.errors import CertificateError
 from lanet.certificates.models import Certificate
 from lanet.core.i18n import current_language
@@ -121,17 +121,9 @@ def download(certificate_id: int):
     if not service.may_view_certificate(user, certificate):
         raise ApiProblem(403, "Your token does not allow this operation.")
     try:
-        content = service.pdf_of(certificate)
+        return downloads.certificate_pdf_response(certificate)
     except CertificateError as error:
         raise _problem(error) from error
-    return Response(
-        content,
-        mimetype="application/pdf",
-        headers={
-            "Content-Disposition": f'attachment; filename="{production.filename(certificate)}"',
-            "Cache-Control": "private, no-store",
-        },
-    )
 
 
 @blp.get("/certificates/verify/<code>", parameters=[CODE_PARAMETER])

@@ -19,7 +19,7 @@ from flask_login import current_user
 
 from lanet.accounts.decorators import permission_required
 from lanet.accounts.permissions import Action, can
-from lanet.certificates import documents, production, queries, service, templates
+from lanet.certificates import documents, downloads, production, queries, service, templates
 from lanet.certificates.errors import CertificateError
 from lanet.certificates.forms import (
     ClearDecisionForm,
@@ -291,14 +291,7 @@ def preview(template_id: int, language: str):
     if language not in LANGUAGES:
         abort(404)
     content = documents.preview(subject.template, queries.parts_of(subject.template), language)
-    return Response(
-        content,
-        mimetype="application/pdf",
-        headers={
-            "Content-Disposition": f'inline; filename="certificate-preview-{language}.pdf"',
-            "Cache-Control": "private, no-store",
-        },
-    )
+    return downloads.pdf_response(content, f"certificate-preview-{language}.pdf", inline=True)
 
 
 @bp.post("/manage/certificates/<int:template_id>/decisions")
@@ -391,19 +384,13 @@ def staff_download(certificate_id: int):
     return _pdf_response(db.session.get(Certificate, certificate_id))
 
 
-def _pdf_response(certificate: Certificate) -> Response:
+def _pdf_response(certificate: Certificate | None) -> Response:
+    if certificate is None:
+        abort(404)
     try:
-        content = service.pdf_of(certificate)
+        return downloads.certificate_pdf_response(certificate)
     except CertificateError:
         abort(404)
-    return Response(
-        content,
-        mimetype="application/pdf",
-        headers={
-            "Content-Disposition": f'attachment; filename="{production.filename(certificate)}"',
-            "Cache-Control": "private, no-store",
-        },
-    )
 
 
 # --- the holder's private link -----------------------------------------------------------------
