@@ -3,7 +3,7 @@ to the minimal endpoint of the same app (bench/app.py's `/bench/ping`: same guni
 Flask stack and hooks, no database), on PostgreSQL with the demo data.
 
 Goal (issue 9): each page's throughput >= 30% of the minimal endpoint's, medians of several
-runs. The load generator is an asyncio client holding 20 keep-alive connections, so the
+runs; (issue 16) rendered without the page cache, >= 25%. The load generator is an asyncio client holding 20 keep-alive connections, so the
 client's own cost is small and the same for every endpoint.
 """
 
@@ -23,6 +23,9 @@ sys.path.insert(0, str(ROOT))
 from bench.common import figure, private_database, write_result  # noqa: E402
 
 GOAL = ">= 0.3"
+# Issue 16: the same pages rendered on every request (page cache off) at a quarter of the
+# minimal endpoint at least; the cache is then a second layer, not what makes them fast.
+UNCACHED_GOAL = ">= 0.25"
 RECONNECT_EVERY = 25
 
 
@@ -220,8 +223,12 @@ def main(argv: list[str] | None = None) -> int:
                 "req/s",
                 baseline_name="minimal endpoint /bench/ping, same server",
                 baseline_samples=series("minimal", "rps", uncached),
-                notes="for comparison only: what the page cache buys; the goal is about the "
-                "production configuration above",
+                goal=UNCACHED_GOAL,
+                notes=(
+                    "PAGE_CACHE_SECONDS=0: every request queries and renders (issue 16); "
+                    f"p50 {statistics.median(series(name, 'p50_ms', uncached)):.1f} ms, "
+                    f"p95 {statistics.median(series(name, 'p95_ms', uncached)):.1f} ms"
+                ),
             )
         )
     errors = {

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_date
+from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -17,7 +18,7 @@ from lanet.agenda import queries, service
 from lanet.agenda.forms import ActionForm, AgendaItemForm, ImportForm
 from lanet.agenda.labels import ITEM_KIND_LABELS
 from lanet.agenda.models import AgendaItem
-from lanet.core.i18n import current_language
+from lanet.core.i18n import current_language, labels_in_language
 from lanet.core.pagecache import cache_page
 from lanet.events.access import event_for, event_required
 from lanet.events.models import Event
@@ -29,6 +30,12 @@ cache_page("agenda.public_agenda", queries.public_agenda_version)
 
 @bp.app_template_filter("format_agenda_day")
 def format_agenda_day(day: date) -> str:
+    return _agenda_day_in(str(get_locale() or ""), day)
+
+
+@lru_cache(maxsize=2048)
+def _agenda_day_in(_locale: str, day: date) -> str:
+    # Formatted once per (language, day): Babel's full date is costly and the days repeat.
     return format_date(day, "full")
 
 
@@ -39,7 +46,10 @@ def format_agenda_day_short(day: date) -> str:
 
 @bp.app_context_processor
 def _labels() -> dict:
-    return {"ITEM_KIND_LABELS": ITEM_KIND_LABELS, "CHANGE_LABELS": service.CHANGE_LABELS}
+    return {
+        "ITEM_KIND_LABELS": labels_in_language(ITEM_KIND_LABELS),
+        "CHANGE_LABELS": labels_in_language(service.CHANGE_LABELS),
+    }
 
 
 # --- public ----------------------------------------------------------------------------------
@@ -82,9 +92,13 @@ def by_day(
     return days
 
 
+# What the public agenda shows of its event (the page's time: issue 16).
+PUBLIC_AGENDA_EVENT_COLUMNS = (Event.title, Event.title_translations, Event.timezone)
+
+
 @bp.get("/events/<slug>/agenda")
 def public_agenda(slug: str):
-    event = event_for(slug)
+    event = event_for(slug, related=False, only=PUBLIC_AGENDA_EVENT_COLUMNS)
     version = queries.latest_version(event.id)
     entries = [queries.AgendaEntry.from_json(item) for item in version.items] if version else []
     zone = ZoneInfo(event.timezone)

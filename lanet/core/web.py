@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
+from functools import lru_cache
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from flask import Flask, Response, current_app, request, session, url_for
-from flask_babel import format_date, format_datetime, format_time
+from flask_babel import format_date, format_datetime, format_time, get_locale
 from werkzeug.routing import BuildError
 
 from lanet.core.i18n import current_language
@@ -27,6 +29,14 @@ def format_time_in_zone(value: datetime, timezone: str) -> str:
 
 
 def format_date_range(start: date, end: date, precision: str = "day") -> str:
+    """An event's dates as a list shows them; formatted once per process for each distinct
+    (language, dates, precision): a list repeats the same few values on every page."""
+    return _date_range_in(str(get_locale() or ""), start, end, str(precision))
+
+
+@lru_cache(maxsize=4096)
+def _date_range_in(_locale: str, start: date, end: date, precision: str) -> str:
+    # `_locale` keys the cache; Babel reads the same locale from the request.
     if precision == "year":
         return str(start.year)
     if precision in {"month", "half-year"}:
@@ -36,6 +46,26 @@ def format_date_range(start: date, end: date, precision: str = "day") -> str:
     if start == end:
         return format_date(start, "long")
     return f"{format_date(start, 'medium')} – {format_date(end, 'medium')}"
+
+
+# Slugs that url_for writes as they are: lowercase letters, digits and hyphens (the form's
+# SLUG_PATTERN); anything else goes through url_for itself.
+_PLAIN_SLUG = re.compile(r"[a-z0-9-]+\Z")
+_SLUG_MARKER = "lanet-slug-marker"
+
+
+def slug_urls(endpoint: str, slugs: list[str]) -> dict[str, str]:
+    """`url_for(endpoint, slug=s)` for every slug of a list at the cost of one call: the
+    address is built once around a marker and each plain slug put in its place (a list page
+    called url_for once per row)."""
+    pattern = url_for(endpoint, slug=_SLUG_MARKER)
+    before, marker, after = pattern.partition(_SLUG_MARKER)
+    if not marker or _SLUG_MARKER in after:
+        return {slug: url_for(endpoint, slug=slug) for slug in slugs}
+    return {
+        slug: f"{before}{slug}{after}" if _PLAIN_SLUG.match(slug) else url_for(endpoint, slug=slug)
+        for slug in slugs
+    }
 
 
 def url_with_language(language: str) -> str:

@@ -24,7 +24,7 @@ from typing import Any
 
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from lanet.accounts.decorators import PROTECTED
 from lanet.accounts.permissions import Action, can
@@ -52,18 +52,20 @@ class EventForbidden(EventAccessError):
     """The caller sees the event but may not take the action (web 403, API 403)."""
 
 
-def _by_slug(slug: str) -> Event | None:
+def _by_slug(slug: str, *, related: bool = True, only: tuple = ()) -> Event | None:
     if not slug or len(slug) > SLUG_MAX:
         return None
-    return db.session.scalar(
-        select(Event)
-        .where(Event.slug == slug)
-        .options(
-            selectinload(Event.country),
+    query = select(Event).where(Event.slug == slug)
+    if only:
+        # What the access rule reads comes along; any other column loads on first use.
+        query = query.options(load_only(Event.slug, Event.is_public, *only))
+    if related:
+        query = query.options(
+            joinedload(Event.country),
             selectinload(Event.quotas),
             selectinload(Event.partners).selectinload(EventPartner.institution),
         )
-    )
+    return db.session.scalar(query)
 
 
 def may_see(event: Event, user: Any = None) -> bool:
@@ -72,12 +74,17 @@ def may_see(event: Event, user: Any = None) -> bool:
     return event.is_public or can(user, Action.manage_event, event)
 
 
-def event_for(slug: str, action: Action | str = VIEW) -> Event:
-    """The event named by `slug` when the current caller may take `action` on it."""
+def event_for(
+    slug: str, action: Action | str = VIEW, *, related: bool = True, only: tuple = ()
+) -> Event:
+    """The event named by `slug` when the current caller may take `action` on it, with its
+    country, quotas and partners unless `related` is false (a page that shows none of them
+    saves three round trips; they still load on first use). `only`: the columns a page reads,
+    when it reads few (an event row is ~40 columns, five of them JSON)."""
     user = current_user
     if action != VIEW and not getattr(user, "is_authenticated", False):
         raise SignInRequired()
-    event = _by_slug(slug)
+    event = _by_slug(slug, related=related, only=only)
     if event is None or not may_see(event, user):
         raise EventNotFound()
     if action != VIEW and not can(user, action, event):

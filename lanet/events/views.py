@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template, request
 from werkzeug.exceptions import Forbidden, NotFound
 
-from lanet.core.i18n import current_language
+from lanet.core.i18n import current_language, labels_in_language
 from lanet.core.pagecache import cache_page
+from lanet.core.web import slug_urls
 from lanet.events import queries
 from lanet.events.access import (
     EventAccessError,
@@ -25,9 +26,9 @@ cache_page("events.event_list", queries.listing_version)
 @bp.app_context_processor
 def _labels() -> dict:
     return {
-        "KIND_LABELS": KIND_LABELS,
-        "STATUS_LABELS": STATUS_LABELS,
-        "PARTNER_ROLE_LABELS": PARTNER_ROLE_LABELS,
+        "KIND_LABELS": labels_in_language(KIND_LABELS),
+        "STATUS_LABELS": labels_in_language(STATUS_LABELS),
+        "PARTNER_ROLE_LABELS": labels_in_language(PARTNER_ROLE_LABELS),
     }
 
 
@@ -46,13 +47,16 @@ def event_list():
     """The front page and /events: the upcoming events, then the past ones (by date in each
     event's time zone, whatever their status; `queries.split_by_date`)."""
     filters = queries.EventFilter.from_args(request.args)
-    listing = queries.split_by_date(queries.public_events(filters))
+    language = current_language()
+    events = queries.public_event_cards(filters, language)
     return render_template(
         "events/list.html",
         filters=filters,
-        listing=listing,
-        choices=queries.filter_choices(),
-        language=current_language(),
+        listing=queries.split_by_date(events),
+        event_urls=slug_urls("events.event_page", [event.slug for event in events]),
+        # Unfiltered, the list holds every public event: the choices come from it.
+        choices=queries.filter_choices(events if filters.empty else None),
+        language=language,
     )
 
 

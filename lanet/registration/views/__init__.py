@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from lanet.accounts.permissions import focal_point_countries
-from lanet.core.i18n import current_language
+from lanet.core.i18n import built_in_language, current_language
 from lanet.registration import errors, forms, queries
 
 bp = Blueprint("registration", __name__)
@@ -19,6 +19,15 @@ bp = Blueprint("registration", __name__)
 
 @bp.app_context_processor
 def _labels() -> dict:
+    return {
+        **built_in_language(_translated_labels),
+        "registration_is_open": queries.registration_is_open,
+        "may_nominate": _may_nominate,
+    }
+
+
+def _translated_labels() -> dict:
+    """Every page's registration labels: translated once per process and language."""
     return {
         "REGISTRATION_STATUS_LABELS": {
             "pending": _("Pending approval"),
@@ -34,11 +43,9 @@ def _labels() -> dict:
             "declined": _("Declined"),
         },
         "REGISTRATION_ROLE_LABELS": {
-            **dict(forms.role_choices()),
+            **{role: str(label) for role, label in forms.role_choices()},
             "organizer": _("Organizer"),
         },
-        "registration_is_open": queries.registration_is_open,
-        "may_nominate": _may_nominate,
     }
 
 
