@@ -71,3 +71,122 @@ def test_slug_urls_are_what_url_for_builds(app) -> None:
         assert built == {slug: url_for("events.event_page", slug=slug) for slug in slugs}
     with app.test_request_context("/events", base_url="http://localhost/lanet/"):
         assert slug_urls("events.event_page", ["abc"]) == {"abc": "/lanet/events/abc"}
+
+
+# --- signed-in workspace pages: the same statements for 10 registrations as for 200 ---------
+
+_people = iter(range(1, 10**6))
+
+
+def _registrants(event, count: int, *, status: str = "confirmed") -> None:
+    """`count` registrations of `event` (people of two countries and three institutions, one
+    without), written in one flush."""
+    from lanet.extensions import db as _db
+    from lanet.network.models import Institution, Person
+    from lanet.registration.models import Registration
+
+    institutions = _db.session.query(Institution).filter(Institution.code.like("qc-%")).all()
+    if not institutions:
+        institutions = [
+            Institution(code=f"qc-{n}", name=f"Counted institution {n}", kind="academia")
+            for n in range(3)
+        ]
+        _db.session.add_all(institutions)
+    for _ in range(count):
+        number = next(_people)
+        person = Person(
+            first_name=f"Ana{number}",
+            last_name="Contada",
+            email=f"counted{number}@test.lanet.example",
+            country_code=("AR", "BR")[number % 2],
+            institution=None if number % 4 == 0 else institutions[number % 3],
+            position="Asesora",
+        )
+        _db.session.add(
+            Registration(
+                person=person,
+                event_id=event.id,
+                status=status,
+                manage_token=f"counted-{number}-{event.id}",
+            )
+        )
+    _db.session.commit()
+
+
+def _signed_in(fresh_client, sign_in, make_user, role: str, event=None):
+    user = make_user(role, event=event) if event is not None else make_user(role)
+    sign_in(fresh_client, user)
+    return fresh_client
+
+
+def test_registrations_page_query_count_does_not_grow(fresh_client, db, sign_in, make_user):
+    """The organizer's list of an event: the same statements with 10 registrations and with
+    200 (it showed all of them, each person's institution and country loaded by selectinload,
+    the list read twice; now one page of PAGE_SIZE, totals counted by the database)."""
+    from lanet.registration.queries import PAGE_SIZE
+
+    event = create_open_event(slug="counted-registrations", capacity=None)
+    client = _signed_in(fresh_client, sign_in, make_user, "organizer", event)
+    path = f"/manage/events/{event.slug}/registrations?lang=en"
+    _registrants(event, 10)
+    _statements(client, path)  # warm caches
+    ten = _statements(client, path)
+    _registrants(event, 190, status="pending")
+    two_hundred = _statements(client, path)
+    searched = _statements(client, path + "&q=ana1&status=pending&country=AR")
+    print(f"\nregistrations page: {ten} statements with 10, {two_hundred} with 200")
+    assert two_hundred == ten == searched
+    page = client.get(path).get_data(as_text=True)
+    assert page.count('name="registration"') == PAGE_SIZE
+    assert f"Registrations 1–{PAGE_SIZE} of 200" in page
+    last = client.get(path + "&page=4").get_data(as_text=True)
+    assert "Registrations 151–200 of 200" in last and 'rel="prev"' in last
+    assert 'rel="next"' not in last
+
+
+def test_check_in_page_query_count_does_not_grow(fresh_client, db, sign_in, make_user):
+    """The check-in page with a search matching many (it loaded each match's person one by
+    one, and every confirmed registration to count them)."""
+    event = create_open_event(slug="counted-check-in", capacity=None)
+    client = _signed_in(fresh_client, sign_in, make_user, "organizer", event)
+    path = f"/manage/events/{event.slug}/check-in?lang=en&q=ana"
+    _registrants(event, 10)
+    _statements(client, path)
+    ten = _statements(client, path)
+    _registrants(event, 190)
+    two_hundred = _statements(client, path)
+    print(f"\ncheck-in page: {ten} statements with 10, {two_hundred} with 200")
+    assert two_hundred == ten
+
+
+def test_badges_query_count_does_not_grow(fresh_client, db, sign_in, make_user):
+    event = create_open_event(slug="counted-badges", capacity=None)
+    client = _signed_in(fresh_client, sign_in, make_user, "organizer", event)
+    path = f"/manage/events/{event.slug}/badges?lang=en"
+    _registrants(event, 5)
+    _statements(client, path)
+    five = _statements(client, path)
+    _registrants(event, 45)
+    fifty = _statements(client, path)
+    print(f"\nbadges: {five} statements with 5, {fifty} with 50")
+    assert fifty == five
+
+
+def test_workspace_query_count_does_not_grow_with_events(fresh_client, db, sign_in, make_user):
+    """/manage/events for staff: the same statements with 5 events (with registrations) as
+    with 25."""
+    client = _signed_in(fresh_client, sign_in, make_user, "staff")
+    path = "/manage/events?lang=en"
+
+    def events(count: int, first: int) -> None:
+        for number in range(first, first + count):
+            event = create_open_event(slug=f"counted-workspace-{number}", quotas={"AR": 2})
+            _registrants(event, 2, status="pending")
+
+    events(5, 0)
+    _statements(client, path)
+    five = _statements(client, path)
+    events(20, 5)
+    twenty_five = _statements(client, path)
+    print(f"\nworkspace: {five} statements with 5 events, {twenty_five} with 25")
+    assert twenty_five == five

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import case, distinct, exists, extract, func, or_, select
+from sqlalchemy.orm import contains_eager
 
 from lanet.attendance.models import ALL_YEARS, Attendance, AttendanceTotal, TotalDimension
 from lanet.attendance.totals import INSTRUCTOR_ROLES, PARTICIPANT_ROLES
@@ -142,6 +143,8 @@ def search_registrations(event_id: int, text: str, day: date, limit: int = 20) -
     query = (
         select(Registration, Attendance.id)
         .join(Person, Registration.person_id == Person.id)
+        # The page shows each match's name and country: the person comes in the same row.
+        .options(contains_eager(Registration.person))
         .outerjoin(
             Attendance,
             (Attendance.registration_id == Registration.id) & (Attendance.day == day),
@@ -169,16 +172,34 @@ def search_registrations(event_id: int, text: str, day: date, limit: int = 20) -
 
 
 def confirmed_registrations(event_id: int) -> list[Registration]:
+    """Confirmed registrations by name, each with its person, institution and country (the
+    badges show them): three statements however many."""
     return list(
         db.session.scalars(
             select(Registration)
             .join(Person, Registration.person_id == Person.id)
+            .options(
+                contains_eager(Registration.person).selectinload(Person.institution),
+                contains_eager(Registration.person).selectinload(Person.country),
+            )
             .where(
                 Registration.event_id == event_id,
                 Registration.status == RegistrationStatus.confirmed,
             )
             .order_by(Person.last_name, Person.first_name)
         )
+    )
+
+
+def confirmed_count(event_id: int) -> int:
+    return (
+        db.session.scalar(
+            select(func.count(Registration.id)).where(
+                Registration.event_id == event_id,
+                Registration.status == RegistrationStatus.confirmed,
+            )
+        )
+        or 0
     )
 
 

@@ -123,7 +123,7 @@ def _check_in_page(event: Event, form: CheckInForm, day: date, status: int = 200
             matches=queries.search_registrations(event.id, search, day) if search else [],
             check_ins=queries.check_ins(event.id, day),
             count=service.checked_in_count(event.id, day),
-            confirmed=len(queries.confirmed_registrations(event.id)),
+            confirmed=queries.confirmed_count(event.id),
         ),
         status,
     )

@@ -13,7 +13,7 @@ from datetime import datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from lanet.core.boundary import parse_int
 from lanet.core.types import utcnow
@@ -96,16 +96,97 @@ class RegistrationFilter:
 
 
 def registrations(event_id: int, filters: RegistrationFilter | None = None) -> list[Registration]:
-    filters = filters or RegistrationFilter()
+    """Every registration of the event matching `filters`, in order of arrival, with person,
+    institution and country (three statements however many)."""
+    query = _matching(event_id, filters or RegistrationFilter()).options(
+        selectinload(Registration.person).selectinload(Person.institution),
+        selectinload(Registration.person).selectinload(Person.country),
+    )
+    return list(db.session.scalars(query.order_by(Registration.created_at, Registration.id)))
+
+
+# Rows on one page of the organizers' list: an event of thousands is read a page at a time.
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class RegistrationPage:
+    """One page of the organizers' list (the shape `templates/staff/_pages.html` reads)."""
+
+    rows: list[Registration]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+    @property
+    def first(self) -> int:
+        """The number of the page's first row (0 on an empty list)."""
+        return (self.page - 1) * self.per_page + 1 if self.rows else 0
+
+    @property
+    def last(self) -> int:
+        return (self.page - 1) * self.per_page + len(self.rows)
+
+
+def registrations_page(
+    event_id: int, filters: RegistrationFilter, page: int = 1, per_page: int = PAGE_SIZE
+) -> RegistrationPage:
+    """One page of the registrations matching `filters`, in order of arrival, each with its
+    person and institution: two statements (count, rows), whatever the event's size. A page
+    past the end shows the last one."""
+    matching = _matching(event_id, filters)
+    total = db.session.scalar(select(func.count()).select_from(matching.subquery())) or 0
+    pages = max(1, -(-total // per_page))
+    page = min(max(page, 1), pages)
+    rows = db.session.scalars(
+        matching.options(
+            contains_eager(Registration.person).joinedload(Person.institution),
+        )
+        .order_by(Registration.created_at, Registration.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    return RegistrationPage(list(rows.unique()), total, page, per_page)
+
+
+def registration_ids(event_id: int, ids: list[int]) -> set[int]:
+    """Which of `ids` are registrations of this event."""
+    if not ids:
+        return set()
+    return set(
+        db.session.scalars(
+            select(Registration.id).where(
+                Registration.event_id == event_id, Registration.id.in_(ids)
+            )
+        )
+    )
+
+
+def _matching(event_id: int, filters: RegistrationFilter):
     query = (
         select(Registration)
         .join(Person, Person.id == Registration.person_id)
         .where(Registration.event_id == event_id)
-        .options(
-            selectinload(Registration.person).selectinload(Person.institution),
-            selectinload(Registration.person).selectinload(Person.country),
-        )
-        .order_by(Registration.created_at, Registration.id)
     )
     if filters.status:
         query = query.where(Registration.status == filters.status)
@@ -124,16 +205,46 @@ def registrations(event_id: int, filters: RegistrationFilter | None = None) -> l
                     func.lower(func.coalesce(Person.email, "")).like(pattern),
                 )
             )
-    return list(db.session.scalars(query))
+    return query
 
 
-def totals(rows: list[Registration]) -> dict[str, Counter]:
+# Institutions named in the totals: the ten with the most registrations.
+TOP_INSTITUTIONS = 10
+
+
+def totals(event_id: int) -> dict[str, Counter]:
+    """Registrations of the event by status, by country and (the first ten) by institution,
+    counted by the database: three statements, whatever the event's size. Most first, ties by
+    name."""
+    of_event = Registration.event_id == event_id
+    count = func.count(Registration.id)
+    status = db.session.execute(
+        select(Registration.status, count)
+        .where(of_event)
+        .group_by(Registration.status)
+        .order_by(count.desc(), Registration.status)
+    )
+    country = db.session.execute(
+        select(Person.country_code, count)
+        .join(Person, Person.id == Registration.person_id)
+        .where(of_event)
+        .group_by(Person.country_code)
+        .order_by(count.desc(), Person.country_code)
+    )
+    institution = db.session.execute(
+        select(Institution.name, count)
+        .select_from(Registration)
+        .join(Person, Person.id == Registration.person_id)
+        .outerjoin(Institution, Institution.id == Person.institution_id)
+        .where(of_event)
+        .group_by(Institution.name)
+        .order_by(count.desc(), Institution.name)
+        .limit(TOP_INSTITUTIONS)
+    )
     return {
-        "status": Counter(r.status for r in rows),
-        "country": Counter(r.person.country_code or "—" for r in rows),
-        "institution": Counter(
-            r.person.institution.name if r.person.institution else "—" for r in rows
-        ),
+        "status": Counter({key: n for key, n in status}),
+        "country": Counter({key or "—": n for key, n in country}),
+        "institution": Counter({key or "—": n for key, n in institution}),
     }
 
 

@@ -41,7 +41,7 @@ from lanet.registration.views import bp
 
 # The query keys a redirect carries back: only our filters, never the client's other keys
 # (a `slug` or `_external` among them would break url_for).
-REGISTRATION_FILTERS = ("status", "country", "institution")
+REGISTRATION_FILTERS = ("q", "status", "country", "institution", "page")
 NOMINATION_FILTERS = ("country",)
 
 
@@ -53,13 +53,16 @@ def _kept(keys: tuple[str, ...]) -> dict[str, str]:
 @event_required(Action.view_registrations)
 def registrations(slug: str, event: Event):
     filters = queries.RegistrationFilter.from_args(request.args)
-    rows = queries.registrations(event.id, filters)
+    page = queries.registrations_page(
+        event.id, filters, parse_int(request.args.get("page"), minimum=1) or 1
+    )
     return render_template(
         "registration/registrations.html",
         event=event,
-        rows=rows,
+        page=page,
+        rows=page.rows,
         filters=filters,
-        totals=queries.totals(queries.registrations(event.id)),
+        totals=queries.totals(event.id),
         choices=queries.filter_choices(event.id),
         decision_form=forms.DecisionForm(),
         statuses=list(RegistrationStatus),
@@ -75,7 +78,7 @@ def decide(slug: str, event: Event):
         flash(_("The reason is too long."), "error")
         return redirect(url_for("registration.registrations", slug=slug))
     ids = [i for i in map(parse_int, request.form.getlist("registration")) if i is not None]
-    own = {r.id for r in queries.registrations(event.id)}
+    own = queries.registration_ids(event.id, ids)
     ids = [i for i in ids if i in own]
     action = request.form.get("action")
     if not ids:
