@@ -6,6 +6,8 @@ the product never registers these routes.
 
 from __future__ import annotations
 
+import os
+
 from flask import Blueprint, Flask, jsonify, request
 
 bp = Blueprint("bench", __name__, url_prefix="/bench")
@@ -42,6 +44,11 @@ def create_bench_app() -> Flask:
 
     app = create_app()
     app.register_blueprint(bp)
+    folder = os.environ.get("LANET_BENCH_PROFILE")
+    if folder:
+        from bench.profiling import install
+
+        install(app, folder)
     # The baselines measure the stack and the database round trip, not the form machinery.
     csrf.exempt(bp)
     return app

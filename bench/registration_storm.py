@@ -90,8 +90,9 @@ def overbooked(app, slug: str) -> dict[str, int]:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--runs", type=int, default=None, help="storm runs (default 3)")
     args = parser.parse_args()
-    runs = 1 if args.quick else 3
+    runs = args.runs or (1 if args.quick else 3)
     applicants = 60 if args.quick else 300
     clients = 30
 
@@ -151,6 +152,11 @@ def main() -> int:
                 from lanet.extensions import db
 
                 db.engine.dispose()
+    if os.environ.get("LANET_BENCH_PROFILE"):
+        # Per-request timings (and cProfiles) of the server: bench/profiling.py.
+        from bench.profiling import summarize
+
+        print(summarize(os.environ["LANET_BENCH_PROFILE"]), flush=True)
     over = sum(c["overbooked"] for c in checks)
     figures = [
         figure(

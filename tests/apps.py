@@ -2,7 +2,7 @@
 
 `seat_race_app("off")` is LANET's own app with the seat lock switched off through its one
 test switch, `SEAT_LOCK_DISABLED_FOR_TESTS`; "on" leaves the lock on. Both widen the moment
-between reading the seat counters and writing them, the same in both runs, so the race the
+between reading the seat counters and deciding on them, the same in both runs, so the race the
 lock prevents shows reliably on a 2-core machine instead of once in a while.
 """
 
@@ -29,11 +29,13 @@ def seat_race_app(lock: str = "on") -> Flask:
         engine = db.engine
 
     @event.listens_for(engine, "after_cursor_execute")
-    def _pause_after_reading_counters(_conn, _cursor, statement, *_args) -> None:
-        # Both reads of the counters pause: the unlocked look (seats.seat_looks_free), which
-        # lines the simultaneous requests up, and seats.lock_event (FOR NO KEY UPDATE unless
-        # switched off), on which the seat decision is made and written right after.
-        if statement.lstrip().startswith("SELECT events.capacity, events.seats_confirmed"):
+    def _pause_after_reading_counters(_conn, _cursor, _statement, _params, context, _many) -> None:
+        # Both reads of the counters pause: the unlocked look (seats.look), which lines the
+        # simultaneous requests up, and the seat step's first statement (seats.take_seat: the
+        # conditional UPDATE that locks the event's row and counts the seat, or, with the lock
+        # switched off, the plain read of the counters), on which the seat is decided.
+        options = context.execution_options if context is not None else {}
+        if options.get("lanet_seat_look") or options.get("lanet_seat_step"):
             time.sleep(SEAT_WINDOW)
 
     return app

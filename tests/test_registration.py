@@ -459,7 +459,9 @@ def test_seat_taken_between_the_look_and_the_lock_ends_on_the_waiting_list(
     first, second = applicant(), applicant()
     _register(client, event, first)
     # The second arrives as if the look had happened just before the first committed.
-    monkeypatch.setattr(seats, "seat_looks_free", lambda event_id, country: (True, None))
+    monkeypatch.setattr(
+        seats, "look", lambda event_id, country: seats.Look(1, 0, {}, queue_ahead=False)
+    )
     _register(client, event, second)
     late = _reg(db, second["email"])
     assert late.status == "waitlisted" and late.confirmed_at is None

@@ -52,14 +52,20 @@ class EventForbidden(EventAccessError):
     """The caller sees the event but may not take the action (web 403, API 403)."""
 
 
-def _by_slug(slug: str, *, related: bool = True, only: tuple = ()) -> Event | None:
+def _by_slug(
+    slug: str, *, related: bool = True, only: tuple = (), lean: bool = False
+) -> Event | None:
     if not slug or len(slug) > SLUG_MAX:
         return None
     query = select(Event).where(Event.slug == slug)
     if only:
         # What the access rule reads comes along; any other column loads on first use.
         query = query.options(load_only(Event.slug, Event.is_public, *only))
-    if related:
+    if lean:
+        # One statement: the event and its country (named in emails); the rest loads lazily
+        # if the page needs it.
+        query = query.options(joinedload(Event.country))
+    elif related:
         query = query.options(
             joinedload(Event.country),
             selectinload(Event.quotas),
@@ -75,16 +81,22 @@ def may_see(event: Event, user: Any = None) -> bool:
 
 
 def event_for(
-    slug: str, action: Action | str = VIEW, *, related: bool = True, only: tuple = ()
+    slug: str,
+    action: Action | str = VIEW,
+    *,
+    related: bool = True,
+    only: tuple = (),
+    lean: bool = False,
 ) -> Event:
     """The event named by `slug` when the current caller may take `action` on it, with its
     country, quotas and partners unless `related` is false (a page that shows none of them
     saves three round trips; they still load on first use). `only`: the columns a page reads,
-    when it reads few (an event row is ~40 columns, five of them JSON)."""
+    when it reads few (an event row is ~40 columns, five of them JSON). `lean`: the event and
+    its country in one statement, nothing else (a form's POST, e.g. the registration storm)."""
     user = current_user
     if action != VIEW and not getattr(user, "is_authenticated", False):
         raise SignInRequired()
-    event = _by_slug(slug, related=related, only=only)
+    event = _by_slug(slug, related=related, only=only, lean=lean)
     if event is None or not may_see(event, user):
         raise EventNotFound()
     if action != VIEW and not can(user, action, event):

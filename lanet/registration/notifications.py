@@ -117,9 +117,15 @@ def deferred_calendar(context: dict, language: str) -> bytes | None:
 
 
 def send(
-    registration: Registration, template: str, calendar: bytes | None = None, **extra
+    registration: Registration,
+    template: str,
+    calendar: bytes | None = None,
+    *,
+    waiting: standing.Waiting | None = None,
+    **extra,
 ) -> OutboxMessage | None:
-    """Queues the registrant's email; None when the person has no address."""
+    """Queues the registrant's email; None when the person has no address. `waiting`: where
+    a waitlisted registrant stands, when the caller already knows it."""
     person, event = registration.person, registration.event
     if not person.email:
         return None
@@ -134,7 +140,7 @@ def send(
     }
     if template == "registration_waitlisted":
         # Why and where in line, as it is now: rendered later in the registrant's language.
-        waiting = standing.waiting(registration)
+        waiting = waiting or standing.waiting(registration)
         if waiting is not None:
             context.update(waiting.as_context())
     calendar_ics = None

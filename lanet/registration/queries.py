@@ -306,6 +306,14 @@ def institution_choices(country_code: str | None = None) -> list[Institution]:
     return list(db.session.scalars(query))
 
 
+def country_named(code: str) -> Country | None:
+    return db.session.get(Country, code) if len(code) <= 2 else None
+
+
+def institution_by_id(institution_id: int) -> Institution | None:
+    return db.session.get(Institution, institution_id)
+
+
 def countries() -> list[Country]:
     return list(db.session.scalars(select(Country).order_by(Country.name_en)))
 

@@ -14,16 +14,22 @@ from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from lanet.core import audit
 from lanet.core.audit import AuditEntry
 from lanet.core.types import utcnow
+from lanet.events import locks
 from lanet.extensions import db
 from lanet.mail.models import OutboxMessage
 from lanet.network.models import LANGUAGES
 from lanet.registration import notifications, people, seats, standing, waitlist
-from lanet.registration.errors import AlreadyRegistered, RegistrationClosed, RegistrationError
+from lanet.registration.errors import (
+    AlreadyRegistered,
+    RegistrationClosed,
+    RegistrationError,
+    SeatBusy,
+)
 from lanet.registration.invitations import invitation_for_event
 from lanet.registration.models import (
     Registration,
@@ -145,6 +151,13 @@ def _register(
         else:
             _register_seat(registration, returning, actor)
         db.session.commit()
+    except OperationalError as error:
+        db.session.rollback()
+        # The wait for a row lock ran out (SEAT_LOCK_TIMEOUT_MS, set by the seat look): the
+        # seat step, or an insert waiting on a simultaneous request's row. Nothing is written.
+        if locks.is_lock_timeout(error):
+            raise SeatBusy() from error
+        raise
     except IntegrityError as error:
         # A simultaneous request for the same person and event won the unique constraint.
         db.session.rollback()
@@ -208,6 +221,7 @@ def _record_and_send(
     returning: bool,
     actor: str,
     calendar: bytes | None = None,
+    waiting: standing.Waiting | None = None,
 ) -> tuple[AuditEntry, OutboxMessage | None]:
     entry = audit.record(
         "registration.created",
@@ -218,32 +232,43 @@ def _record_and_send(
         person_id=registration.person_id,
         actor=actor,
     )
-    return entry, notifications.send(registration, template, calendar=calendar)
+    return entry, notifications.send(registration, template, calendar=calendar, waiting=waiting)
 
 
 def _register_seat(registration: Registration, returning: bool, actor: str) -> None:
     """Confirms a newcomer when a seat is free, else puts them on the waiting list.
 
-    The event row lock is held from the moment it is taken until the commit, so it is taken
-    last: everything a confirmation writes (the registration, its audit entry, the email; its
-    calendar file is built later by the mail worker) is flushed first, on the strength of an unlocked look at the counters.
-    Under the lock the counters are read again and decide; in the rare case the look was
-    wrong, the rows just written are turned into a waiting-list entry. A newcomer for whom the
-    look finds no seat is waitlisted without taking the lock at all: a waiting-list entry
-    changes no counter, and a seat freed meanwhile is offered by the waiting-list worker.
+    The event's row lock is held from the seat step until the commit, and every registration
+    of a storm on one capped event waits for it, so the seat step comes last: everything a
+    confirmation writes (the registration, its audit entry, the email; its calendar file is
+    built later by the mail worker) is flushed first, on the strength of one unlocked look at
+    the counters. Then two statements take the seat under the lock (`seats.take_seat`) and the
+    commit follows. In the rare case the look was wrong, the rows just written are turned into
+    a waiting-list entry. A newcomer for whom the look finds no seat is waitlisted without
+    taking the lock at all: a waiting-list entry changes no counter, and a seat freed
+    meanwhile is offered by the waiting-list worker.
     """
     country = registration.person.country_code
-    likely, quota_country = seats.seat_looks_free(registration.event_id, country)
+    look = seats.look(registration.event_id, country)
+    likely, quota_country = look.seat_for(country)
     # The status is set before the INSERT, so the row is written once, already final.
     seats.apply_seat(registration, likely, quota_country)
     db.session.add(registration)
     db.session.flush()
     if not likely:
-        _record_and_send(registration, "registration_waitlisted", returning, actor)
+        _record_and_send(
+            registration,
+            "registration_waitlisted",
+            returning,
+            actor,
+            waiting=standing.waiting(registration, look),
+        )
         return
     entry, message = _record_and_send(registration, "registration_confirmed", returning, actor)
     db.session.flush()
-    taken, seat_country = seats.take_seat(registration.event_id, country, respect_queue=False)
+    taken, seat_country = seats.take_seat(
+        registration.event_id, country, respect_queue=False, look=look
+    )
     if taken:
         if seat_country != quota_country:
             registration.seat_country_code = seat_country

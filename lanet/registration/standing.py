@@ -45,38 +45,43 @@ def _country_names(code: str | None) -> dict[str, str] | None:
     return {"es": country.name_es, "pt": country.name_pt, "en": country.name_en}
 
 
-def reason(registration: Registration) -> str:
-    """Why a person of this registration's country gets no seat now."""
+def reason(registration: Registration, look: seats.Look | None = None) -> str:
+    """Why a person of this registration's country gets no seat now (as `look` saw the
+    counters when given: the registration path has just read them)."""
     event_id = registration.event_id
     country = registration.person.country_code
-    capacity, taken = db.session.execute(
-        select(Event.capacity, Event.seats_confirmed).where(Event.id == event_id)
-    ).one()
-    event_quotas = seats.quotas(event_id)
+    if look is not None:
+        capacity, taken, event_quotas = look.capacity, look.taken, look.quotas
+    else:
+        capacity, taken = db.session.execute(
+            select(Event.capacity, Event.seats_confirmed).where(Event.id == event_id)
+        ).one()
+        event_quotas = seats.quotas(event_id)
     if country in event_quotas:
         quota_seats, used = event_quotas[country]
         if used >= quota_seats:
             return QUOTA_FULL
     if capacity is not None and taken >= capacity:
         return EVENT_FULL
-    if capacity is not None and country not in event_quotas:
-        reserved = sum(max(s - u, 0) for s, u in event_quotas.values())
-        if taken + reserved >= capacity:
-            return OPEN_SEATS_TAKEN
+    if (
+        capacity is not None
+        and country not in event_quotas
+        and taken + seats.reserved_seats(event_quotas) >= capacity
+    ):
+        return OPEN_SEATS_TAKEN
     return QUEUE
 
 
 def position(registration: Registration) -> int:
     """1 for the first in line for the same seats (the same country's quota, or the seats
     open to every other country); offers already made are not in the line."""
-    event_quotas = seats.quotas(registration.event_id)
     country = registration.person.country_code
     ahead = [
         Registration.event_id == registration.event_id,
         Registration.status == RegistrationStatus.waitlisted,
         Registration.offer_expires_at.is_(None),
         Registration.person_id == Person.id,
-        seats._pool_filter(country, event_quotas),
+        seats.same_pool(country),
     ]
     if registration.id is not None:
         ahead.append(Registration.id != registration.id)
@@ -90,17 +95,20 @@ def position(registration: Registration) -> int:
                 ),
             )
         )
-    count = db.session.scalar(select(func.count()).select_from(Registration).where(*ahead))
+    count = db.session.scalar(
+        select(func.count()).select_from(Registration).where(*ahead),
+        seats.pool_params(registration.event_id, country),
+    )
     return int(count or 0) + 1
 
 
-def waiting(registration: Registration) -> Waiting | None:
+def waiting(registration: Registration, look: seats.Look | None = None) -> Waiting | None:
     """The truth for a waitlisted registration without an offer; None otherwise."""
     if (
         registration.status != RegistrationStatus.waitlisted
         or registration.offer_expires_at is not None
     ):
         return None
-    why = reason(registration)
+    why = reason(registration, look)
     names = _country_names(registration.person.country_code) if why == QUOTA_FULL else None
     return Waiting(why, position(registration), names)

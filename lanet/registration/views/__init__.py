@@ -68,6 +68,21 @@ def fill_choices(form, country_code: str | None = None) -> None:
     ]
 
 
+def fill_submitted_choices(form) -> None:
+    """The choices a POST is validated against, narrowed to what was submitted: the country
+    and institution named, when they exist (the same verdict as the whole lists, without
+    loading every institution on each registration). A form shown again calls
+    `fill_choices` for the whole lists."""
+    country = form.country.data or None
+    known = queries.country_named(country) if country else None
+    form.country.choices = [("", "")] + ([(known.code, known.code)] if known else [])
+    institution_id = form.institution.data
+    institution = queries.institution_by_id(institution_id) if institution_id else None
+    form.institution.choices = [(None, "")] + (
+        [(institution.id, institution.name)] if institution else []
+    )
+
+
 def apply_error(form, error: errors.RegistrationError) -> None:
     field = getattr(form, error.field, None) if error.field else None
     if field is not None:

@@ -29,7 +29,7 @@ from lanet.registration import (
 )
 from lanet.registration import invitations as invitation_service
 from lanet.registration import nominations as nomination_service
-from lanet.registration.views import apply_error, bp, fill_choices
+from lanet.registration.views import apply_error, bp, fill_choices, fill_submitted_choices
 
 
 def _applicant(form: forms.RegistrationForm) -> service.Applicant:
@@ -56,10 +56,18 @@ def _applicant(form: forms.RegistrationForm) -> service.Applicant:
     lambda: current_app.config.get("RATELIMIT_REGISTRATION", "30/minute"), methods=["POST"]
 )
 def register(slug: str):
-    event = event_for(slug)
+    posted = request.method == "POST"
+    # A POST loads the event alone (its quotas and partners load only if the form comes back)
+    # and validates against the submitted country and institution, not the whole lists:
+    # every statement counts in a registration storm (issue 16).
+    event = event_for(slug, lean=posted)
+    event_slug = event.slug  # read now: the commit expires the event
     language = current_language()
     form = forms.RegistrationForm()
-    fill_choices(form)
+    if posted:
+        fill_submitted_choices(form)
+    else:
+        fill_choices(form)
     invitation = None
     token = request.values.get("invitation") or form.invitation.data
     if token:
@@ -88,7 +96,9 @@ def register(slug: str):
         else:
             # The same answer for a new, a known and an already registered address: the
             # private link is in that inbox, never on this page (DESIGN rule 9).
-            return redirect(url_for("registration.check_inbox", slug=event.slug))
+            return redirect(url_for("registration.check_inbox", slug=event_slug))
+    if posted:
+        fill_choices(form)  # the form is shown again: the whole lists
     status = 200 if request.method == "GET" or not form.errors else 422
     if request.method == "POST" and not is_open:
         status = 409
