@@ -44,6 +44,11 @@ def create_bench_app() -> Flask:
 
     app = create_app()
     app.register_blueprint(bp)
+    switch = os.environ.get("LANET_BENCH_SWITCH_INTERVAL")
+    if switch:  # an experiment's knob (docs/performance.md): how long a thread keeps the GIL
+        import sys
+
+        sys.setswitchinterval(float(switch))
     folder = os.environ.get("LANET_BENCH_PROFILE")
     if folder:
         from bench.profiling import install
