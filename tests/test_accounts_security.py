@@ -177,18 +177,18 @@ def test_login_reset_registration_and_api_answer_429_with_retry_after(limited_se
         requests.post(
             f"{limited_server}/login",
             data={"email": f"guess{n}@example.org", "password": "wrong password"},
-            timeout=10,
+            timeout=60,
         )
         for n in range(4)
     ]
     assert [r.status_code for r in login] == [400, 400, 400, 429]
     assert int(login[-1].headers["Retry-After"]) > 0
     # Looking at the form is not limited; only attempts are.
-    assert requests.get(f"{limited_server}/login", timeout=10).status_code == 200
+    assert requests.get(f"{limited_server}/login", timeout=60).status_code == 200
 
     reset = [
         requests.post(
-            f"{limited_server}/password/forgot", data={"email": "x@example.org"}, timeout=10
+            f"{limited_server}/password/forgot", data={"email": "x@example.org"}, timeout=60
         )
         for _ in range(3)
     ]
@@ -196,14 +196,14 @@ def test_login_reset_registration_and_api_answer_429_with_retry_after(limited_se
     assert int(reset[-1].headers["Retry-After"]) > 0
 
     register = [
-        requests.post(f"{limited_server}/events/no-such-event/register", data={}, timeout=10)
+        requests.post(f"{limited_server}/events/no-such-event/register", data={}, timeout=60)
         for _ in range(3)
     ]
     assert register[-1].status_code == 429
     assert [r.status_code for r in register[:2]] != [429, 429]
     assert int(register[-1].headers["Retry-After"]) > 0
 
-    api = [requests.get(f"{limited_server}/api/v1/events", timeout=10) for _ in range(4)]
+    api = [requests.get(f"{limited_server}/api/v1/events", timeout=60) for _ in range(4)]
     assert [r.status_code for r in api] == [200, 200, 200, 429]
     assert int(api[-1].headers["Retry-After"]) > 0
 

@@ -269,9 +269,9 @@ def test_rate_limit_answers_429_problem_with_retry_after(db, service_env, tmp_pa
     }
     process, base = start_gunicorn(env, tmp_path / "gunicorn.log", workers=1, threads=1)
     try:
-        statuses = [requests.get(f"{base}/api/v1/events", timeout=10).status_code for _ in range(4)]
+        statuses = [requests.get(f"{base}/api/v1/events", timeout=60).status_code for _ in range(4)]
         assert statuses == [200, 200, 200, 429], process.output()
-        response = requests.get(f"{base}/api/v1/events", timeout=10)
+        response = requests.get(f"{base}/api/v1/events", timeout=60)
         assert response.status_code == 429
         assert response.headers["Content-Type"] == PROBLEM
         assert response.json()["status"] == 429
