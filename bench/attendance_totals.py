@@ -88,12 +88,12 @@ def load(connection, people: int, events: int, rows: int) -> None:
                    0, 0, now(), now()
             FROM generate_series(1, {events}) AS i""",
         # Person x event unique: each round r gives a person an event 1/4 of the list away.
-        f"""INSERT INTO registrations (id, person_id, event_id, role, status, manage_token,
-                                       created_at, updated_at)
+        f"""INSERT INTO registrations (id, person_id, event_id, role, status, token_nonce,
+                                       token_hash, created_at, updated_at)
             SELECT i + 1, 1 + i % {people},
                    1 + ((i % {people}) * 7 + (i / {people}) * {events // 4}) % {events},
                    CASE WHEN i % 50 = 0 THEN 'instructor' ELSE 'participant' END,
-                   'confirmed', md5(i::text), now(), now()
+                   'confirmed', md5(i::text), md5(i::text) || md5(i::text), now(), now()
             FROM generate_series(0, {registrations - 1}) AS i""",
         f"""INSERT INTO attendance (registration_id, day, checked_in_at, method)
             SELECT r.id, e.start_date + d, now(), 'qr'

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import io
 import os
-import secrets
 import sys
 import time
 from datetime import date, timedelta
@@ -76,9 +75,7 @@ def load(people: int) -> int:
             email=f"p{n}@bench.example",
             language=languages[n % 3],
         )
-        registration = Registration(
-            person=person, event=event, status="confirmed", manage_token=secrets.token_hex(16)
-        )
+        registration = Registration(person=person, event=event, status="confirmed")
         db.session.add(registration)
         for day in range(DAYS - 1):
             db.session.add(

@@ -122,8 +122,10 @@ def _register_cli(app: Flask) -> None:
     import lanet.api.cli  # noqa: F401  (adds `users issue-token` to the accounts' group)
     from lanet.accounts.cli import users_cli
     from lanet.privacy.cli import privacy_cli
+    from lanet.registration.cli import tokens_cli
     from lanet.seed import seed_cli
 
     app.cli.add_command(seed_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(privacy_cli)
+    app.cli.add_command(tokens_cli)

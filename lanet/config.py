@@ -106,6 +106,11 @@ def load() -> dict:
     log_format, log_level = log_settings()
     return {
         "SECRET_KEY": os.environ.get("SECRET_KEY", "dev-only-not-secret-change-me"),
+        # The key of private and invitation links (lanet/core/tokens.py): the database keeps
+        # only a nonce and a hash, the link is HMAC(TOKEN_KEY, nonce). Unset, it is derived
+        # from SECRET_KEY. Changing it changes every link: run `flask --app wsgi tokens
+        # rehash` right after, so links already emailed keep working (docs/production.md).
+        "TOKEN_KEY": os.environ.get("TOKEN_KEY", ""),
         "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "SQLALCHEMY_DATABASE_URI": _sqlalchemy_url(instance),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},

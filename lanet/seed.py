@@ -14,7 +14,6 @@ and attendance, whatever the database already holds.
 
 from __future__ import annotations
 
-import secrets
 from collections import defaultdict
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
@@ -360,14 +359,14 @@ def _seed_registrations(
             status=spec.status,
             seat_country_code=spec.seat_country,
             nominated_by_id=nominator.id if nominator else None,
-            # The secret of the private link: new for every registration, never derived.
-            manage_token=secrets.token_urlsafe(32),
             created_at=spec.created_at,
             updated_at=spec.updated_at,
             confirmed_at=spec.confirmed_at,
             cancelled_at=spec.cancelled_at,
             waitlisted_at=spec.waitlisted_at,
         )
+        # The private link's nonce is new for every registration (set by the constructor):
+        # the demo's links are as unguessable as real ones.
         db.session.add(registration)
         registrations[(spec.email, spec.slug)] = registration
     return registrations

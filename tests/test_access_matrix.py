@@ -308,7 +308,6 @@ def _build_world() -> dict[str, Any]:
         event=event,
         status="confirmed",
         seat_country_code="AR",
-        manage_token=secrets.token_urlsafe(32),
     )
     _db.session.add(registration)
     _db.session.flush()

@@ -543,7 +543,8 @@ def test_the_503_page_during_a_database_outage_is_clear_and_says_nothing_was_sav
 
 
 def check_in_codes(registrations: list[tuple[int, str]]) -> dict[int, str]:
-    """The codes on the participants' badges, made by LANET's own code function."""
+    """The codes on the participants' badges, made by LANET's own code function (from each
+    registration's private-link nonce and SECRET_KEY)."""
     from types import SimpleNamespace
 
     from flask import Flask
@@ -554,8 +555,8 @@ def check_in_codes(registrations: list[tuple[int, str]]) -> dict[int, str]:
     signer.config["SECRET_KEY"] = "drill-secret"
     with signer.app_context():
         return {
-            rid: check_in_code(SimpleNamespace(id=rid, manage_token=token))
-            for rid, token in registrations
+            rid: check_in_code(SimpleNamespace(id=rid, token_nonce=nonce))
+            for rid, nonce in registrations
         }
 
 
@@ -567,7 +568,7 @@ def test_check_ins_sent_again_after_a_postgres_restart_are_recorded_once(drill):
     for number in range(6):
         assert registered_ok(register(url, slug, f"c{number}@{slug}.example.org"))
     registrations = drill.query(
-        "SELECT r.id, r.manage_token FROM registrations r JOIN events e ON e.id = r.event_id"
+        "SELECT r.id, r.token_nonce FROM registrations r JOIN events e ON e.id = r.event_id"
         " WHERE e.slug = %s AND r.status = 'confirmed' ORDER BY r.id",
         slug,
     )

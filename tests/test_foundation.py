@@ -73,15 +73,16 @@ def test_quota_seats_cannot_exceed_the_quota_in_the_database(db):
 
 def test_one_registration_per_person_and_event(db):
     event, person = _event(db), _person(db)
-    db.session.add(Registration(person_id=person.id, event_id=event.id, manage_token="a" * 43))
+    db.session.add(Registration(person_id=person.id, event_id=event.id))
     db.session.flush()
     _violates(
         db,
-        "INSERT INTO registrations (person_id, event_id, role, status, manage_token, created_at,"
-        " updated_at) VALUES (:p, :e, 'participant', 'pending', :t, :now, :now)",
+        "INSERT INTO registrations (person_id, event_id, role, status, token_nonce, token_hash,"
+        " created_at, updated_at) VALUES (:p, :e, 'participant', 'pending', :n, :h, :now, :now)",
         p=person.id,
         e=event.id,
-        t="b" * 43,
+        n="b" * 22,
+        h="b" * 64,
         now=datetime.now(UTC),
     )
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import secrets
 from datetime import date
 
 import pytest
@@ -47,7 +46,6 @@ def _attend(db, person: Person, event, days: int, status: str = "confirmed") -> 
         event=event,
         status=status,
         seat_country_code=person.country_code,
-        manage_token=secrets.token_urlsafe(32),
         decline_reason=None,
     )
     db.session.add(registration)
@@ -70,9 +68,7 @@ def seminar(db):
     registration = _attend(db, marta, event, days=3)
     for index, person in enumerate(others):
         _attend(db, person, event, days=index + 1)
-    invitation = Invitation(
-        event_id=event.id, email=marta.email, person_id=marta.id, token=secrets.token_urlsafe(32)
-    )
+    invitation = Invitation(event_id=event.id, email=marta.email, person_id=marta.id)
     db.session.add(invitation)
     queue_message(
         to=marta.email,

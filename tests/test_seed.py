@@ -62,7 +62,7 @@ def test_counts(demo):
 
 def test_second_run_writes_nothing(demo):
     _, first = demo
-    tokens = dict(db.session.execute(select(Registration.id, Registration.manage_token)).all())
+    tokens = dict(db.session.execute(select(Registration.id, Registration.token_hash)).all())
     writes: list[str] = []
 
     def record(conn, cursor, statement, parameters, context, executemany) -> None:
@@ -76,7 +76,7 @@ def test_second_run_writes_nothing(demo):
         sa_event.remove(db.engine, "before_cursor_execute", record)
     assert second == first
     assert writes == []
-    after = dict(db.session.execute(select(Registration.id, Registration.manage_token)).all())
+    after = dict(db.session.execute(select(Registration.id, Registration.token_hash)).all())
     assert after == tokens
 
 

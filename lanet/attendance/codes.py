@@ -1,7 +1,9 @@
 """Check-in codes: what a badge's QR code carries.
 
-A code names the registration and proves it with an HMAC of its manage token, so the QR
-code checks a person in but never opens the private link (the token cannot be recovered).
+A code names the registration and proves it with an HMAC (SECRET_KEY) of its private link's
+nonce, so the QR code checks a person in but never opens the private link (the link is an
+HMAC of the same nonce under TOKEN_KEY, lanet/core/tokens.py, and cannot be recovered from
+the code). A new nonce (an erasure) voids the code; a TOKEN_KEY rotation does not.
 """
 
 from __future__ import annotations
@@ -19,15 +21,15 @@ PREFIX = "LANET"
 _CODE = re.compile(r"^\s*LANET-(\d{1,12})-([A-Z2-7]{12})\s*$", re.IGNORECASE)
 
 
-def _signature(registration_id: int, manage_token: str) -> str:
+def _signature(registration_id: int, token_nonce: str) -> str:
     key = current_app.config["SECRET_KEY"].encode()
-    message = f"check-in:{registration_id}:{manage_token}".encode()
+    message = f"check-in:{registration_id}:{token_nonce}".encode()
     digest = hmac.new(key, message, hashlib.sha256).digest()
     return base64.b32encode(digest).decode()[:12]
 
 
 def check_in_code(registration: Registration) -> str:
-    return f"{PREFIX}-{registration.id}-{_signature(registration.id, registration.manage_token)}"
+    return f"{PREFIX}-{registration.id}-{_signature(registration.id, registration.token_nonce)}"
 
 
 def parse(code: str) -> tuple[int, str] | None:
@@ -39,5 +41,5 @@ def parse(code: str) -> tuple[int, str] | None:
 
 
 def verify(registration: Registration, signature: str) -> bool:
-    expected = _signature(registration.id, registration.manage_token)
+    expected = _signature(registration.id, registration.token_nonce)
     return hmac.compare_digest(expected, signature)

@@ -42,6 +42,7 @@ from lanet.events.access import event_required
 from lanet.events.models import Cycle, Event
 from lanet.extensions import db
 from lanet.registration.models import Registration, RegistrationStatus
+from lanet.registration.queries import by_link
 
 bp = Blueprint("attendance", __name__)
 
@@ -266,9 +267,7 @@ def badge_sheet(slug: str, event: Event):
 
 
 def _confirmed_by_token(token: str) -> Registration | None:
-    registration = db.session.scalar(
-        select(Registration).where(Registration.manage_token == token[:64])
-    )
+    registration = by_link(Registration, token)
     if registration is None or registration.status != RegistrationStatus.confirmed:
         return None
     return registration

@@ -26,6 +26,7 @@ from lanet.certificates.models import (
     RunStatus,
 )
 from lanet.certificates.render import render_pdf
+from lanet.core import tokens as link_tokens
 from lanet.core.models import StoredFile
 from lanet.core.types import utcnow
 from lanet.extensions import db
@@ -103,12 +104,13 @@ class _Holder:
 def _holders(person_ids: list[int], event_ids: tuple[int, ...]) -> dict[int, _Holder]:
     base = current_app.config["BASE_URL"]
     tokens: dict[int, str] = {}
-    for person_id, token in db.session.execute(
-        select(Registration.person_id, Registration.manage_token)
+    for person_id, nonce in db.session.execute(
+        select(Registration.person_id, Registration.token_nonce)
         .where(Registration.person_id.in_(person_ids), Registration.event_id.in_(event_ids))
         .order_by(Registration.id)
     ):
-        tokens[person_id] = token  # the latest registration's link wins
+        # The latest registration's link wins; the database keeps no link, only its nonce.
+        tokens[person_id] = link_tokens.token_for(Registration.TOKEN_PURPOSE, nonce)
     holders = {}
     for person in db.session.execute(
         select(Person.id, Person.first_name, Person.last_name, Person.email, Person.language,

@@ -21,9 +21,9 @@ from lanet.extensions import db
 from lanet.network.models import LANGUAGES, Person
 from lanet.registration import notifications
 from lanet.registration.errors import RegistrationError
-from lanet.registration.models import Invitation, Registration, RegistrationStatus, new_token
+from lanet.registration.models import Invitation, Registration, RegistrationStatus
 from lanet.registration.people import find_person, normalize_email
-from lanet.registration.queries import get_event, invitation_by_token
+from lanet.registration.queries import by_link, get_event, invitation_by_token
 
 
 @dataclass
@@ -126,9 +126,7 @@ def reminder_plan(event_id: int, now: datetime | None = None) -> Plan:
 
 def invitation_for_event(event: Event, token: str | None) -> Invitation | None:
     """The invitation a registration form carries, if it is one of this event's."""
-    if not token:
-        return None
-    invitation = db.session.scalar(select(Invitation).where(Invitation.token == token))
+    invitation = by_link(Invitation, token)
     if invitation is None or invitation.event_id != event.id:
         return None
     return invitation
@@ -159,7 +157,6 @@ def invite(event_id: int, invitees: Iterable[Invitee], user_id: int | None) -> I
                 email=email,
                 person_id=person.id if person else None,
                 language=language if language in LANGUAGES else "es",
-                token=new_token(),
                 invited_by_id=user_id,
                 sent_at=utcnow(),
             )

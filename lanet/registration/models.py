@@ -3,21 +3,76 @@
 from __future__ import annotations
 
 import enum
-import secrets
+import hmac
 from datetime import datetime
+from typing import Any, ClassVar
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from lanet.core import tokens
 from lanet.core.types import UTCDateTime, enum_check, utcnow
 from lanet.events.models import Event
 from lanet.extensions import db
 from lanet.network.models import Person
 
 
-def new_token() -> str:
-    """The secret of a private link (registration) or personal invitation link."""
-    return secrets.token_urlsafe(32)
+class KeyedLink:
+    """A row reached by a secret link, kept without the link (lanet/core/tokens.py).
+
+    The row stores a random nonce and the SHA-256 of its token; the token itself is rebuilt
+    from the nonce and TOKEN_KEY whenever an email needs the link. A new row gets its nonce
+    when constructed; `renew_link` gives it another (the old link stops working).
+    """
+
+    TOKEN_PURPOSE: ClassVar[str]
+
+    token_nonce: Mapped[str] = mapped_column(String(32))
+    # sha256(token), hex: what a presented link is looked up by.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # sha256 of the link the row had before its last re-key (the 0011 migration, a key
+    # rotation), so a link already emailed keeps working; None once renewed.
+    previous_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if self.token_nonce is None:
+            self.renew_link()
+
+    @property
+    def link_token(self) -> str:
+        """The secret of this row's link under the current key (never stored)."""
+        return tokens.token_for(self.TOKEN_PURPOSE, self.token_nonce)
+
+    def renew_link(self) -> str:
+        """A new nonce: the old link (and any previous one) stops working. Returns the token."""
+        self.token_nonce = tokens.new_nonce()
+        token = self.link_token
+        self.token_hash = tokens.digest(token)
+        self.previous_token_hash = None
+        return token
+
+    def rehash_link(self) -> bool:
+        """After a TOKEN_KEY rotation: the hash of the link under the new key; the link
+        emailed under the old key keeps working through `previous_token_hash`. False when
+        the hash was already current."""
+        current = tokens.digest(self.link_token)
+        if hmac.compare_digest(current, self.token_hash):
+            return False
+        self.previous_token_hash = self.token_hash
+        self.token_hash = current
+        return True
+
+    def opened_by(self, presented: str) -> bool:
+        """Whether `presented` is this row's link (found by its hash; constant time)."""
+        presented_hash = tokens.presented_digest(presented)
+        if presented_hash is None:
+            return False
+        if hmac.compare_digest(presented_hash, self.token_hash):
+            # The hash alone could have been written by someone without the key.
+            return tokens.matches(self.TOKEN_PURPOSE, self.token_nonce, presented)
+        previous = self.previous_token_hash or ""
+        return bool(previous) and hmac.compare_digest(presented_hash, previous)
 
 
 class RegistrationRole(enum.StrEnum):
@@ -36,7 +91,8 @@ class RegistrationStatus(enum.StrEnum):
     declined = "declined"
 
 
-class Registration(db.Model):
+class Registration(KeyedLink, db.Model):
+    TOKEN_PURPOSE = tokens.REGISTRATION
     __tablename__ = "registrations"
     __table_args__ = (
         UniqueConstraint("person_id", "event_id"),
@@ -56,8 +112,6 @@ class Registration(db.Model):
     seat_country_code: Mapped[str | None] = mapped_column(ForeignKey("countries.code"))
     nominated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitations.id"))
-    # The secret of the private link; compared in constant time after lookup.
-    manage_token: Mapped[str] = mapped_column(String(64), unique=True)
     decline_reason: Mapped[str | None] = mapped_column(Text, info={"personal": True})
     waitlisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     offered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -71,8 +125,14 @@ class Registration(db.Model):
     person: Mapped[Person] = relationship()
     event: Mapped[Event] = relationship()
 
+    @property
+    def manage_token(self) -> str:
+        """The secret of the private link `/r/<manage_token>`, rebuilt from the key."""
+        return self.link_token
 
-class Invitation(db.Model):
+
+class Invitation(KeyedLink, db.Model):
+    TOKEN_PURPOSE = tokens.INVITATION
     __tablename__ = "invitations"
     __table_args__ = (
         UniqueConstraint("event_id", "email"),
@@ -84,7 +144,6 @@ class Invitation(db.Model):
     email: Mapped[str] = mapped_column(String(254), info={"personal": True})
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     language: Mapped[str] = mapped_column(String(2), default="es")
-    token: Mapped[str] = mapped_column(String(64), unique=True)
     invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -95,3 +154,8 @@ class Invitation(db.Model):
 
     event: Mapped[Event] = relationship()
     person: Mapped[Person | None] = relationship()
+
+    @property
+    def token(self) -> str:
+        """The secret of the invitation link `/invitations/<token>`, rebuilt from the key."""
+        return self.link_token

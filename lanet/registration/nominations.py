@@ -19,7 +19,7 @@ from lanet.extensions import db
 from lanet.network.models import LANGUAGES, InstitutionKind, Person
 from lanet.registration import notifications
 from lanet.registration.errors import ImportRejected, RegistrationClosed
-from lanet.registration.models import Invitation, new_token
+from lanet.registration.models import Invitation
 from lanet.registration.people import find_person, institution_named, normalize_email
 from lanet.registration.queries import already_registered, get_event, registration_is_open
 
@@ -80,7 +80,6 @@ def nominate(
                 email=person.email,
                 person_id=person.id,
                 language=person.language,
-                token=new_token(),
                 invited_by_id=user_id,
                 sent_at=utcnow(),
             )

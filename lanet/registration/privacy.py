@@ -6,7 +6,6 @@ person goes: the free-text decline reason and the private link.
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from sqlalchemy import delete, or_, select
@@ -50,8 +49,9 @@ def erase_registrations(person: Person) -> None:
     registrations = registrations_of(person)
     for registration in registrations:
         registration.decline_reason = None
-        # The old private link stops working; the row stays for the totals.
-        registration.manage_token = secrets.token_urlsafe(32)
+        # The old private link (and any previous one) stops working; the row stays for the
+        # totals.
+        registration.renew_link()
     # Earlier versions stored each participant's own calendar (with their name and address)
     # under calendar/registration/<id>/; such files may still be there.
     for registration in registrations:
@@ -66,7 +66,12 @@ declare(
     PersonalData(
         name="registration.registrations",
         columns={
-            "registrations": ["decline_reason", "manage_token"],
+            "registrations": [
+                "decline_reason",
+                "token_nonce",
+                "token_hash",
+                "previous_token_hash",
+            ],
             "stored_files": ["content"],
         },
         export=export_registrations,
@@ -103,13 +108,13 @@ def erase_invitations(person: Person) -> None:
     for invitation in invitations_of(person):
         invitation.email = f"erased-invitation-{invitation.id}@{ERASED_DOMAIN}"
         # The invitation link led to a form filled with the address: it stops working.
-        invitation.token = secrets.token_urlsafe(32)
+        invitation.renew_link()
 
 
 declare(
     PersonalData(
         name="registration.invitations",
-        columns={"invitations": ["email", "token"]},
+        columns={"invitations": ["email", "token_nonce", "token_hash", "previous_token_hash"]},
         export=export_invitations,
         erase=erase_invitations,
         description="invitations sent to the person's address",

@@ -5,25 +5,28 @@ from __future__ import annotations
 
 import csv
 import io
-import secrets
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
+from lanet.core import tokens
 from lanet.core.boundary import parse_int
 from lanet.core.types import utcnow
 from lanet.events.models import Event, EventStatus
 from lanet.extensions import db
 from lanet.network.models import Country, Institution, Person
 from lanet.registration.errors import RegistrationError
-from lanet.registration.models import Invitation, Registration, RegistrationStatus
+from lanet.registration.models import Invitation, KeyedLink, Registration, RegistrationStatus
 
 # --- Lookups the services share --------------------------------------------------------------
+
+_Linked = TypeVar("_Linked", bound=KeyedLink)
 
 
 def get_event(event_id: int) -> Event:
@@ -34,18 +37,32 @@ def get_event(event_id: int) -> Event:
     return event
 
 
-def registration_by_token(token: str) -> Registration:
-    """The registration of a private link; the token is compared in constant time."""
-    registration = db.session.scalar(
-        select(Registration).where(Registration.manage_token == (token or ""))
+def by_link(model: type[_Linked], token: str | None) -> _Linked | None:
+    """The row a secret link opens, or None: looked up by the SHA-256 of the presented
+    token (the database keeps no token), then checked against the key in constant time."""
+    presented = tokens.presented_digest(token)
+    if presented is None:
+        return None
+    row = db.session.scalar(
+        select(model).where(
+            or_(model.token_hash == presented, model.previous_token_hash == presented)
+        )
     )
-    if registration is None or not secrets.compare_digest(registration.manage_token, token):
+    if row is None or not row.opened_by(token or ""):
+        return None
+    return row
+
+
+def registration_by_token(token: str) -> Registration:
+    """The registration of a private link."""
+    registration = by_link(Registration, token)
+    if registration is None:
         raise RegistrationError(str(_l("This registration link is not valid.")))
     return registration
 
 
 def invitation_by_token(token: str) -> Invitation:
-    invitation = db.session.scalar(select(Invitation).where(Invitation.token == (token or "")))
+    invitation = by_link(Invitation, token)
     if invitation is None:
         raise RegistrationError(str(_l("This invitation link is not valid.")))
     return invitation

@@ -35,7 +35,6 @@ from lanet.registration.models import (
     Registration,
     RegistrationRole,
     RegistrationStatus,
-    new_token,
 )
 from lanet.registration.nominations import nominator_id
 from lanet.registration.queries import (
@@ -133,7 +132,6 @@ def _register(
             event_id=event.id,
             role=applicant.role,
             status=RegistrationStatus.pending,
-            manage_token=new_token(),
         )
         if invitation is not None:
             registration.invitation_id = invitation.id

@@ -17,7 +17,7 @@ from playwright.sync_api import Error as PlaywrightError
 from lanet.agenda.models import AgendaItem
 from lanet.extensions import db as _db
 from lanet.network.models import Institution
-from lanet.registration.models import Invitation, new_token
+from lanet.registration.models import Invitation
 from tests.fixtures.accounts import TEST_PASSWORD
 
 PHONE = {"width": 390, "height": 844}
@@ -93,9 +93,7 @@ def test_every_page_fits_a_390px_phone(world, make_user, live_server, browser, a
         starts_at=starts,
         ends_at=starts.replace(hour=14),
     )
-    invitation = Invitation(
-        event_id=world.e1.id, email="invitada@example.org", language="es", token=new_token()
-    )
+    invitation = Invitation(event_id=world.e1.id, email="invitada@example.org", language="es")
     # The long institution list that made the private link 917 px wide.
     long_names = [
         Institution(
