@@ -20,6 +20,7 @@ SECRET_KEY, so changing SECRET_KEY changes every link unless TOKEN_KEY is set on
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import secrets
@@ -37,8 +38,12 @@ def key() -> bytes:
     configured = current_app.config.get("TOKEN_KEY") or ""
     if configured:
         return configured.encode()
-    secret = str(current_app.config["SECRET_KEY"]).encode()
-    return hmac.new(secret, b"lanet.core.tokens", hashlib.sha256).digest()
+    return _derived(str(current_app.config["SECRET_KEY"]))
+
+
+@functools.lru_cache(maxsize=4)
+def _derived(secret: str) -> bytes:
+    return hmac.new(secret.encode(), b"lanet.core.tokens", hashlib.sha256).digest()
 
 
 def new_nonce() -> str:
