@@ -102,14 +102,7 @@ def _registrants(event, count: int, *, status: str = "confirmed") -> None:
             institution=None if number % 4 == 0 else institutions[number % 3],
             position="Asesora",
         )
-        _db.session.add(
-            Registration(
-                person=person,
-                event_id=event.id,
-                status=status,
-                manage_token=f"counted-{number}-{event.id}",
-            )
-        )
+        _db.session.add(Registration(person=person, event_id=event.id, status=status))
     _db.session.commit()
 
 
