@@ -1,5 +1,5 @@
 """Bulk mail: 2,000 messages through the outbox delivery path (claim under row lock, render
-in the recipient's language, commit "sent", SMTP over reused connections) next to a plain
+in the recipient's language, SMTP over one connection per batch, "sent" marked per batch) next to a plain
 smtplib loop sending the same prebuilt messages over one connection, both to a local aiosmtpd
 sink running in its own process, on PostgreSQL. Medians of several runs, measured in the
 same run. Goal (a later issue): outbox rate >= 50% of the plain loop.
@@ -215,8 +215,8 @@ def main() -> None:
         baseline_name="plain smtplib loop, same prebuilt messages, one connection",
         baseline_samples=plain_rates,
         goal=GOAL,
-        notes="outbox: claim, render es/pt/en, commit sent per message, one SMTP connection "
-        "per batch of 50, in one process on PostgreSQL",
+        notes="outbox: claim, render es/pt/en (templates compiled once per language), one SMTP "
+        "connection and one sent mark per batch of 50, in one process on PostgreSQL",
     )
     parallel = figure(
         f"messages per second, {count} messages, {PARALLEL} concurrent delivery loops",

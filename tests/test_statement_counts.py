@@ -99,3 +99,106 @@ def test_the_form_post_costs_a_fixed_number_of_statements(
     print("\n".join(s.split("\n")[0][:100] for s in statements))
     assert len(statements) <= FORM_POST_STATEMENTS, statements
     assert len(_after_the_seat_lock(statements)) <= UNDER_SEAT_LOCK, statements
+
+
+# --- the delivery loop (issue 16 item 2) -------------------------------------------------------
+
+# One delivery task over one batch, whatever the batch's size: claim (fail the exhausted, pick,
+# take), load (the rows, their attachments), mark sent (the private links out of the kept
+# contexts, the sent mark), and the claim that finds nothing left (fail the exhausted, pick).
+# PostgreSQL sends three more: SET LOCAL synchronous_commit TO OFF in the two claims and the
+# mark. Before issue 16 every message cost its own mark (an UPDATE and its commit, plus SET
+# LOCAL on PostgreSQL): 7 + 1 per message on SQLite, 12 for 5 messages and 47 for 40.
+DELIVERY_BATCH_STATEMENTS = 9
+
+
+def _queue_mail(count: int) -> None:
+    from lanet.mail.service import queue_message
+
+    for number in range(count):
+        queue_message(
+            to=f"counted{number}@example.org",
+            name=f"Counted {number}",
+            template="test_message",
+            language=("es", "pt", "en")[number % 3],
+            # Half of them carry a private link, which leaves the context once sent.
+            context={"note": str(number)}
+            | ({"manage_url": f"https://lanet.example/r/{number}"} if number % 2 else {}),
+        )
+    _db.session.commit()
+
+
+def test_a_delivery_batch_costs_the_same_statements_for_5_messages_as_for_40(
+    db, mail_to_sink, app, monkeypatch, on_postgres
+) -> None:
+    from lanet.mail import service as mail
+
+    monkeypatch.setitem(app.config, "MAIL_BATCH_SIZE", 50)
+    _queue_mail(2)
+    assert mail.deliver_due().sent == 2  # warms caches (mappers, compiled templates)
+    counts: dict[int, list[str]] = {}
+    for size in (5, 40):
+        _queue_mail(size)
+        db.session.remove()
+        with counted() as statements:
+            report = mail.deliver_due()
+        assert (report.sent, report.failed) == (size, 0), report.errors
+        counts[size] = statements
+    mail_to_sink.wait_for(47)
+    for size, statements in counts.items():
+        print(f"\n--- a batch of {size}: {len(statements)} statements")
+        print("\n".join(s.split("\n")[0][:100] for s in statements))
+    extra = 3 if on_postgres else 0
+    assert len(counts[40]) == len(counts[5]), counts
+    assert len(counts[40]) <= DELIVERY_BATCH_STATEMENTS + extra, counts[40]
+    # The private links did leave the stored contexts.
+    from sqlalchemy import select
+
+    from lanet.mail.models import OutboxMessage
+
+    contexts = db.session.scalars(select(OutboxMessage.context)).all()
+    assert not any("manage_url" in (context or {}) for context in contexts)
+    assert all(status == "sent" for status in db.session.scalars(select(OutboxMessage.status)))
+
+
+def test_confirmation_calendars_are_loaded_once_per_batch_not_per_message(
+    db, mail_to_sink, app, monkeypatch, make_event
+) -> None:
+    """A confirmation's calendar is built by the mail worker from its registration: the batch
+    loads the registrations (with person, event and country) in one query. What still costs
+    one statement per confirmation is the check-in QR code in its HTML (attendance's template
+    global `badge_qr` looks the registration up by its manage token); before the batch load
+    a confirmation cost three (that lookup, its registration, its person)."""
+    from sqlalchemy import select
+
+    from lanet.mail import service as mail
+    from lanet.mail.models import OutboxMessage
+
+    monkeypatch.setitem(app.config, "MAIL_BATCH_SIZE", 50)
+    event_id = make_event(capacity=50).id
+    counts: dict[int, list[str]] = {}
+    number = 100
+    for size in (2, 6):
+        for _ in range(size):
+            service.register(event_id, _applicant(number))
+            number += 1
+        queued = db.session.scalars(
+            select(OutboxMessage.calendar_method).where(OutboxMessage.status == "pending")
+        ).all()
+        assert queued.count("REQUEST") == size  # the calendars are to be built at delivery
+        db.session.remove()
+        with counted() as statements:
+            report = mail.deliver_due()
+        assert report.failed == 0 and report.sent == len(queued), report.errors
+        counts[size] = statements
+    for size, statements in counts.items():
+        print(f"\n--- {size} confirmations: {len(statements)} statements")
+        print("\n".join(" ".join(s.split())[-160:] for s in statements))
+    per_confirmation = (len(counts[6]) - len(counts[2])) / 4
+    assert per_confirmation <= 1, counts
+    calendars = [
+        message
+        for message in mail_to_sink.wait_for(8)
+        if any(part.get_content_type() == "text/calendar" for part in message.walk())
+    ]
+    assert len(calendars) == 8

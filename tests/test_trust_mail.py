@@ -142,45 +142,52 @@ def test_a_message_whose_worker_keeps_dying_fails_at_the_attempts_ceiling(
 
 
 def test_the_sent_mark_follows_the_servers_acceptance(db, mail_to_sink, monkeypatch):
-    seen: list[int] = []
-    real = service._mark_sent
+    marks: list[tuple[set[str], set[str]]] = []
+    real = service._mark_sent_batch
 
-    def watching(claim, *args, **kwargs):
-        # When the mark is written, the server already holds the message.
-        seen.append(len(mail_to_sink.messages))
-        return real(claim, *args, **kwargs)
+    def watching(accepted):
+        # When the mark is written, the server already holds every message it marks.
+        ids = [claim.id for claim, _context in accepted]
+        marking = set(
+            db.session.scalars(select(OutboxMessage.message_id).where(OutboxMessage.id.in_(ids)))
+        )
+        marks.append((marking, set(mail_to_sink.message_ids())))
+        return real(accepted)
 
-    monkeypatch.setattr(service, "_mark_sent", watching)
-    queue()
+    monkeypatch.setattr(service, "_mark_sent_batch", watching)
+    queued = [queue(f"person{number}@example.org").message_id for number in range(3)]
     db.session.commit()
-    assert service.deliver_due().sent == 1
-    assert seen == [1]
+    assert service.deliver_due().sent == 3
+    assert all(marking <= held for marking, held in marks), marks
+    # The batch's accepted messages are marked together, in one mark.
+    assert [marking for marking, _held in marks] == [set(queued)]
 
 
 def test_a_lost_sent_mark_resends_the_same_message_id(db, mail_to_sink, monkeypatch):
-    message = queue()
+    messages = [queue(f"person{number}@example.org") for number in range(3)]
     db.session.commit()
-    message_id = message.message_id
+    message_ids = sorted(message.message_id for message in messages)
 
     def crash(*_args, **_kwargs):
         raise SystemExit("the worker is killed between the server's 250 and the sent mark")
 
     with monkeypatch.context() as patched, pytest.raises(SystemExit):
-        patched.setattr(service, "_mark_sent", crash)
+        patched.setattr(service, "_mark_sent_batch", crash)
         service.deliver_due()
     db.session.rollback()
-    assert rows()["ana@example.org"].status == "sending"
+    assert {row.status for row in rows().values()} == {"sending"}
+    assert sorted(mail_to_sink.message_ids()) == message_ids
 
-    # The lease ends; another worker sends it again.
+    # The lease ends; another worker sends them again, with the same Message-IDs.
     db.session.execute(
         update(OutboxMessage).values(next_attempt_at=utcnow() - timedelta(seconds=1))
     )
     db.session.commit()
     service._pacers.clear()
-    assert service.deliver_due().sent == 1
-    received = mail_to_sink.wait_for(2)
-    assert [str(m["Message-ID"]) for m in received] == [message_id, message_id]
-    assert rows()["ana@example.org"].status == "sent"
+    assert service.deliver_due().sent == 3
+    received = mail_to_sink.wait_for(6)
+    assert sorted(str(m["Message-ID"]) for m in received) == sorted(message_ids * 2)
+    assert {row.status for row in rows().values()} == {"sent"}
 
 
 def test_claims_are_short_and_renewed_while_the_batch_runs(db, mail_to_sink, app, monkeypatch):

@@ -112,3 +112,16 @@ def collect_message_calendar(message: object) -> bytes | None:
         if result:
             return result
     return None
+
+
+# Sent by mail with a batch of outbox messages before it renders them (issue 16): a feature whose
+# messages need rows when they are rendered (registration: the confirmation's calendar) loads
+# them here, one query for the batch, and returns them; mail holds what is returned until the
+# batch is built, so the per-message lookups find the rows in the session instead of the
+# database.
+messages_rendering = _signals.signal("messages-rendering")
+
+
+def prepare_messages(messages: list) -> list:
+    """What the features loaded for `messages` (keep it referenced while rendering them)."""
+    return [result for _receiver, result in messages_rendering.send(messages) if result]

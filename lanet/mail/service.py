@@ -25,17 +25,17 @@ import random
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from urllib.parse import urlparse
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, select, text, update
+from sqlalchemy import and_, bindparam, func, or_, select, text, update
 from sqlalchemy.orm import selectinload
 
-from lanet.core import audit, dispatch
+from lanet.core import audit, dispatch, signals
 from lanet.core.types import utcnow
 from lanet.extensions import db
 from lanet.mail import compose, transport
@@ -166,9 +166,14 @@ def claim_due(limit: int) -> list[Claim]:
     """Takes up to `limit` due messages for this worker: pending → sending, with a lease.
 
     On PostgreSQL `FOR UPDATE SKIP LOCKED` lets concurrent workers take different rows; on
-    SQLite (one writer at a time) the conditional UPDATE alone decides.
+    SQLite (one writer at a time) the conditional UPDATE alone decides. One transaction with
+    the failing of exhausted messages, and on PostgreSQL it does not wait for the disk: a claim
+    that a database crash loses gives the messages back as they were (pending, or sending with
+    the lease they had), so they are sent (again, with the same Message-ID) by the next claim,
+    as at least once allows; a worker's death loses nothing, the commit is in the WAL by then.
     """
     now = utcnow()
+    _no_disk_wait()
     _fail_exhausted(now)
     ids = db.session.scalars(
         select(OutboxMessage.id)
@@ -178,7 +183,7 @@ def claim_due(limit: int) -> list[Claim]:
         .with_for_update(skip_locked=True)
     ).all()
     if not ids:
-        db.session.rollback()
+        db.session.commit()  # the exhausted ones' failure, if any
         return []
     claimed = db.session.execute(
         update(OutboxMessage)
@@ -195,9 +200,19 @@ def claim_due(limit: int) -> list[Claim]:
     return sorted(Claim(id=row.id, attempts=row.attempts) for row in claimed)
 
 
+def _no_disk_wait() -> None:
+    """On PostgreSQL, this transaction's commit does not wait for the WAL's flush to disk
+    (`synchronous_commit` off for it alone): used where a commit lost in a database crash only
+    means a message sent once more, with the same Message-ID."""
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SET LOCAL synchronous_commit TO OFF"))
+
+
 def _fail_exhausted(now) -> None:
     """A message left `sending` by as many workers as it has attempts stops being claimed:
-    something in it kills its worker, and only a person can tell what (/staff/outbox)."""
+    something in it kills its worker, and only a person can tell what (/staff/outbox).
+    Joins the claim's transaction."""
     ceiling = setting("MAIL_MAX_ATTEMPTS")
     failed = db.session.execute(
         update(OutboxMessage)
@@ -218,7 +233,6 @@ def _fail_exhausted(now) -> None:
         current_app.logger.error(
             "outbox: %d message(s) failed at the attempts ceiling", failed.rowcount
         )
-    db.session.commit()
 
 
 def _held(claim: Claim, status: OutboxStatus = OutboxStatus.sending) -> object:
@@ -251,34 +265,55 @@ def without_private_links(context: dict | None) -> dict | None:
 
 
 def _mark_sent(claim: Claim, kept_context: dict | None = None) -> bool:
-    """Records "sent" once the server has accepted the message.
+    """Records "sent" for one message the server has accepted (see `_mark_sent_batch`)."""
+    return _mark_sent_batch([(claim, kept_context)]) == 1
 
-    Written even if the claim was lost meanwhile (a lease that ended under a slow worker):
-    the message did go out, and the mark spares a second copy where the other worker has not
-    sent yet. False when the row was no longer due to go (another worker had marked it).
+
+def _mark_sent_batch(accepted: Sequence[tuple[Claim, dict | None]]) -> int:
+    """Records "sent" for messages the server has accepted, in one transaction whatever their
+    number: the delivery loop marks a batch's accepted messages together, at the end of the
+    batch (and at each lease renewal of a long one). Returns how many rows it marked.
+
+    Both cheapenings stay inside at least once: a worker that dies between the server's 250 and
+    this mark leaves its accepted messages `sending`, and they are sent again, with the same
+    Message-ID, when their lease ends — at most one batch per worker, never a lost message. And
+    on PostgreSQL the mark does not wait for the disk (`synchronous_commit` off for this
+    transaction only): a mark lost in a database crash is the same re-send.
+
+    Written even if a claim was lost meanwhile (a lease that ended under a slow worker): the
+    message did go out, and the mark spares a second copy where the other worker has not sent
+    yet. A row that was no longer due to go (another worker had marked it) is not counted.
     """
+    if not accepted:
+        return 0
     table = OutboxMessage.__table__
-    if db.session.get_bind().dialect.name == "postgresql":
-        # The mark need not wait for the disk: if PostgreSQL loses it in a crash, the message
-        # is sent again with the same Message-ID, which at-least-once allows.
-        db.session.execute(text("SET LOCAL synchronous_commit TO OFF"))
-    # Core rather than an ORM update: this runs once per message, and the ORM's bulk-update
-    # bookkeeping cost more than the statement itself.
-    result = db.session.connection().execute(
+    _no_disk_wait()
+    connection = db.session.connection()
+    # Spelled out rather than IN (…): an executemany takes no expanding parameter.
+    unsent = or_(
+        table.c.status == OutboxStatus.sending.value, table.c.status == OutboxStatus.pending.value
+    )
+    kept = [
+        {"mark_id": claim.id, "mark_context": context}
+        for claim, context in accepted
+        if context is not None
+    ]
+    if kept:
+        # The private links leave the stored context (one executemany for the batch).
+        connection.execute(
+            update(table)
+            .where(table.c.id == bindparam("mark_id"), unsent)
+            .values(context=bindparam("mark_context", type_=table.c.context.type)),
+            kept,
+        )
+    # Core rather than the ORM: no bulk-update bookkeeping, one statement for the batch.
+    result = connection.execute(
         update(table)
-        .where(
-            table.c.id == claim.id,
-            table.c.status.in_([OutboxStatus.sending.value, OutboxStatus.pending.value]),
-        )
-        .values(
-            status=OutboxStatus.sent.value,
-            sent_at=utcnow(),
-            last_error=None,
-            **({"context": kept_context} if kept_context is not None else {}),
-        )
+        .where(table.c.id.in_(sorted({claim.id for claim, _context in accepted})), unsent)
+        .values(status=OutboxStatus.sent.value, sent_at=utcnow(), last_error=None)
     )
     db.session.commit()
-    return result.rowcount == 1
+    return int(result.rowcount)
 
 
 def _renew(claims: Iterable[Claim]) -> None:
@@ -297,20 +332,24 @@ def _renew(claims: Iterable[Claim]) -> None:
 
 
 class _Lease:
-    """Renews a batch's claims every quarter of the lease while the batch runs."""
+    """Renews a batch's claims every quarter of the lease while the batch runs; a claim stays
+    in it until its message is marked (sent or failed), so an accepted message waiting for the
+    batch's sent mark is not taken by another worker meanwhile."""
 
-    def __init__(self, claims: list[Claim]) -> None:
-        self.remaining = list(claims)
+    def __init__(self, claims: list[Claim], before_renewal: Callable[[], None]) -> None:
+        self.remaining = set(claims)
         self.every = max(setting("MAIL_SENDING_TIMEOUT") / 4, 0.05)
         self.renewed = time.monotonic()
+        self.before_renewal = before_renewal
 
     def done(self, claim: Claim) -> None:
-        if claim in self.remaining:
-            self.remaining.remove(claim)
+        self.remaining.discard(claim)
 
     def keep(self) -> None:
         if time.monotonic() - self.renewed >= self.every:
-            _renew(self.remaining)
+            # A long batch marks what the server accepted so far, then keeps the rest.
+            self.before_renewal()
+            _renew(sorted(self.remaining))
             self.renewed = time.monotonic()
 
 
@@ -354,7 +393,9 @@ def _count(report: DeliveryReport, outcome: OutboxStatus, answer: str) -> None:
 def _build_batch(
     claims: list[Claim], kept: dict[int, dict] | None = None
 ) -> list[tuple[Claim, compose.Outgoing | str]]:
-    """Renders the whole batch first, so the per-message commits reload nothing."""
+    """Renders the whole batch first, so the marks reload nothing: the rows (and their
+    attachments) in one query each, then message by message grouped by language, so that the
+    locale is switched and the shared values computed once per language, not per message."""
     rows = {
         row.id: row
         for row in db.session.scalars(
@@ -364,26 +405,67 @@ def _build_batch(
         )
     }
     sender = current_app.config["MAIL_DEFAULT_SENDER"]
-    built: list[tuple[Claim, compose.Outgoing | str]] = []
+    # What the features' parts of these messages need (a confirmation's registration, person
+    # and event), loaded once for the batch; held here while the batch renders.
+    try:
+        loaded = signals.prepare_messages(list(rows.values()))
+    except Exception:  # the per-message lookups still work, one by one
+        current_app.logger.exception("outbox batch: loading what its messages need failed")
+        db.session.rollback()
+        loaded = []
+    built: dict[Claim, compose.Outgoing | str] = {}
+    by_language: dict[str, list[Claim]] = {}
     for claim in claims:
-        if kept is not None:
-            redacted = without_private_links(rows[claim.id].context)
-            if redacted is not None:
-                kept[claim.id] = redacted
+        by_language.setdefault(rows[claim.id].language, []).append(claim)
+    for language, group in by_language.items():
         try:
-            built.append((claim, compose.outgoing(rows[claim.id], sender)))
-        except compose.InvalidMessage as error:
-            built.append((claim, str(error)))
-        except Exception as error:  # whatever it is, it fails this message only
-            current_app.logger.exception("outbox message %s cannot be built", claim.id)
-            built.append((claim, f"cannot be built: {type(error).__name__}: {error}"))
+            with compose.rendering(language):
+                for claim in group:
+                    built[claim] = _build_one(rows[claim.id], sender, kept)
+        except Exception as error:  # the language's shared values cannot be had
+            current_app.logger.exception("outbox messages in %s cannot be built", language)
+            for claim in group:
+                built.setdefault(claim, f"cannot be built: {type(error).__name__}: {error}")
     db.session.rollback()
-    return built
+    del loaded
+    return [(claim, built[claim]) for claim in claims]
+
+
+def _build_one(
+    row: OutboxMessage, sender: str, kept: dict[int, dict] | None
+) -> compose.Outgoing | str:
+    if kept is not None:
+        redacted = without_private_links(row.context)
+        if redacted is not None:
+            kept[row.id] = redacted
+    try:
+        return compose.outgoing(row, sender)
+    except compose.InvalidMessage as error:
+        return str(error)
+    except Exception as error:  # whatever it is, it fails this message only
+        current_app.logger.exception("outbox message %s cannot be built", row.id)
+        return f"cannot be built: {type(error).__name__}: {error}"
 
 
 def _deliver_batch(claims: list[Claim], report: DeliveryReport, deadline: float) -> None:
+    """Sends one batch over one SMTP connection. The server's acceptance of each message is
+    recorded in memory and the accepted messages are marked sent together (`_mark_sent_batch`):
+    at the end of the batch, at each lease renewal, and on the way out of an error."""
     pacer = _pacer()
-    lease = _Lease(claims)
+    accepted: list[tuple[Claim, dict | None]] = []
+
+    def mark_accepted() -> None:
+        if not accepted:
+            return
+        marking = list(accepted)
+        accepted.clear()
+        marked = _mark_sent_batch(marking)
+        report.sent += marked
+        report.lost_claim += len(marking) - marked
+        for claim, _context in marking:
+            lease.done(claim)
+
+    lease = _Lease(claims, before_renewal=mark_accepted)
     outlet = transport.for_config(current_app.config)
     try:
         kept: dict[int, dict] = {}
@@ -428,13 +510,18 @@ def _deliver_batch(claims: list[Claim], report: DeliveryReport, deadline: float)
                 answer = f"cannot be sent: {type(error).__name__}: {error}"
                 _count(report, _record_failure(claim, answer, temporary=False), answer)
                 continue
-            lease.done(claim)
-            if _mark_sent(claim, kept.get(claim.id)):
-                report.sent += 1
-            else:
-                report.lost_claim += 1
+            # The server holds it: "sent" is written with the batch's other accepted messages.
+            accepted.append((claim, kept.get(claim.id)))
+        mark_accepted()
     finally:
-        outlet.close()
+        try:
+            if accepted:
+                # Leaving early (over the rate, server gone, an error): what the server
+                # accepted is marked all the same.
+                db.session.rollback()
+                mark_accepted()
+        finally:
+            outlet.close()
 
 
 def _release(claim: Claim, after: float) -> None:

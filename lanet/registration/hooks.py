@@ -69,6 +69,13 @@ def _registration_counts(event_ids: list[int], **_: object) -> dict[int, dict[st
     return counts(event_ids)
 
 
+@signals.messages_rendering.connect
+def _load_confirmations(messages: list, **_: Any) -> list:
+    """The registrations (with person, event and its country) whose confirmation calendars a
+    batch of messages will build: one query for the batch, not a few per message."""
+    return notifications.load_deferred_calendars(messages)
+
+
 @signals.message_calendar.connect
 def _confirmation_calendar(message: Any, **_: Any) -> bytes | None:
     """A confirmation's calendar, built by the mail worker as it renders the message."""

@@ -14,6 +14,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from lanet.agenda.queries import published_entries
 from lanet.calendars import build
@@ -114,6 +115,30 @@ def deferred_calendar(context: dict, language: str) -> bytes | None:
     if registration is None:
         return None
     return confirmation_calendar(registration, language)
+
+
+def load_deferred_calendars(messages: list) -> list[Registration]:
+    """Loads, in one query, the registrations whose confirmation calendars `messages` (outbox
+    rows) will ask `deferred_calendar` for; the caller keeps the list while rendering."""
+    ids = {
+        registration_id
+        for message in messages
+        if message.calendar_method
+        and message.calendar_ics is None
+        and (registration_id := (message.context or {}).get(CALENDAR_REGISTRATION))
+    }
+    if not ids:
+        return []
+    return list(
+        db.session.scalars(
+            select(Registration)
+            .where(Registration.id.in_(ids))
+            .options(
+                joinedload(Registration.person),
+                joinedload(Registration.event).joinedload(Event.country),
+            )
+        ).unique()
+    )
 
 
 def send(
