@@ -6,6 +6,7 @@ import hmac
 
 from flask import Flask, g
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
 
 from lanet.accounts.models import User
 from lanet.core import access
@@ -18,7 +19,8 @@ def load_user(session_id: str) -> User | None:
     user_id, _, stamp = session_id.partition(".")
     if not user_id.isascii() or not user_id.isdigit() or len(user_id) > 10:
         return None
-    user = db.session.get(User, int(user_id))
+    # Every signed-in page asks for the roles (permissions, navigation): they come along.
+    user = db.session.get(User, int(user_id), options=[joinedload(User.roles)])
     if user is None or not user.is_active:
         return None
     return user if hmac.compare_digest(stamp, user.session_stamp) else None

@@ -28,15 +28,18 @@ def format_time_in_zone(value: datetime, timezone: str) -> str:
     return format_time(local_datetime(value, timezone), "short", rebase=False)
 
 
-def format_date_range(start: date, end: date, precision: str = "day") -> str:
+def format_date_range(
+    start: date, end: date, precision: str = "day", language: str | None = None
+) -> str:
     """An event's dates as a list shows them; formatted once per process for each distinct
-    (language, dates, precision): a list repeats the same few values on every page."""
-    return _date_range_in(str(get_locale() or ""), start, end, str(precision))
+    (language, dates, precision): a list repeats the same few values on every page.
+    `language`: the page's (`current_language()`), saving the locale lookup per row."""
+    return _date_range_in(language or str(get_locale() or ""), start, end, str(precision))
 
 
 @lru_cache(maxsize=4096)
 def _date_range_in(_locale: str, start: date, end: date, precision: str) -> str:
-    # `_locale` keys the cache; Babel reads the same locale from the request.
+    # `_locale` keys the cache; Babel reads the same locale from the request (es, pt, en).
     if precision == "year":
         return str(start.year)
     if precision in {"month", "half-year"}:

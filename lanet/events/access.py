@@ -104,8 +104,11 @@ def event_for(
     return event
 
 
-def event_required(action: Action) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Guards a page of an event's organizers: the view receives `event=` from `event_for`.
+def event_required(
+    action: Action, *, related: bool = True
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Guards a page of an event's organizers: the view receives `event=` from `event_for`
+    (`related`: as there).
 
     Registered in `PROTECTED` like `permission_required`, so the access-matrix test finds it.
     """
@@ -115,7 +118,7 @@ def event_required(action: Action) -> Callable[[Callable[..., Any]], Callable[..
 
         @wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
-            return view(*args, event=event_for(kwargs["slug"], action), **kwargs)
+            return view(*args, event=event_for(kwargs["slug"], action, related=related), **kwargs)
 
         return wrapped
 

@@ -12,7 +12,7 @@ from typing import TypeVar
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, literal, or_, select, union_all
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from lanet.core import tokens
@@ -169,21 +169,28 @@ def registrations_page(
     event_id: int, filters: RegistrationFilter, page: int = 1, per_page: int = PAGE_SIZE
 ) -> RegistrationPage:
     """One page of the registrations matching `filters`, in order of arrival, each with its
-    person and institution: two statements (count, rows), whatever the event's size. A page
-    past the end shows the last one."""
+    person and institution, and how many match: one statement (the count rides along as a
+    window), whatever the event's size. A page past the end shows the last one."""
     matching = _matching(event_id, filters)
-    total = db.session.scalar(select(func.count()).select_from(matching.subquery())) or 0
-    pages = max(1, -(-total // per_page))
-    page = min(max(page, 1), pages)
-    rows = db.session.scalars(
-        matching.options(
-            contains_eager(Registration.person).joinedload(Person.institution),
-        )
-        .order_by(Registration.created_at, Registration.id)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    )
-    return RegistrationPage(list(rows.unique()), total, page, per_page)
+    total_column = func.count().over().label("total")
+
+    def read(number: int) -> tuple[list[Registration], int]:
+        rows = db.session.execute(
+            matching.add_columns(total_column)
+            .options(contains_eager(Registration.person).joinedload(Person.institution))
+            .order_by(Registration.created_at, Registration.id)
+            .limit(per_page)
+            .offset((number - 1) * per_page)
+        ).all()
+        return [row[0] for row in rows], (rows[0].total if rows else 0)
+
+    rows, total = read(max(page, 1))
+    if not rows and page > 1:
+        # Past the end (or the list shrank): count, then show the last page.
+        total = db.session.scalar(select(func.count()).select_from(matching.subquery())) or 0
+        page = max(1, -(-total // per_page))
+        rows, total = read(page) if total else ([], 0)
+    return RegistrationPage(rows, total, max(page, 1), per_page)
 
 
 def registration_ids(event_id: int, ids: list[int]) -> set[int]:
@@ -231,38 +238,37 @@ TOP_INSTITUTIONS = 10
 
 def totals(event_id: int) -> dict[str, Counter]:
     """Registrations of the event by status, by country and (the first ten) by institution,
-    counted by the database: three statements, whatever the event's size. Most first, ties by
+    counted by the database in one statement whatever the event's size. Most first, ties by
     name."""
     of_event = Registration.event_id == event_id
     count = func.count(Registration.id)
-    status = db.session.execute(
-        select(Registration.status, count)
-        .where(of_event)
-        .group_by(Registration.status)
-        .order_by(count.desc(), Registration.status)
-    )
-    country = db.session.execute(
-        select(Person.country_code, count)
-        .join(Person, Person.id == Registration.person_id)
-        .where(of_event)
-        .group_by(Person.country_code)
-        .order_by(count.desc(), Person.country_code)
-    )
-    institution = db.session.execute(
-        select(Institution.name, count)
-        .select_from(Registration)
+    by_person = (
+        select(Registration)
         .join(Person, Person.id == Registration.person_id)
         .outerjoin(Institution, Institution.id == Person.institution_id)
         .where(of_event)
-        .group_by(Institution.name)
-        .order_by(count.desc(), Institution.name)
-        .limit(TOP_INSTITUTIONS)
     )
-    return {
-        "status": Counter({key: n for key, n in status}),
-        "country": Counter({key or "—": n for key, n in country}),
-        "institution": Counter({key or "—": n for key, n in institution}),
-    }
+    statement = union_all(
+        select(literal("status"), Registration.status, count)
+        .where(of_event)
+        .group_by(Registration.status),
+        by_person.with_only_columns(literal("country"), Person.country_code, count).group_by(
+            Person.country_code
+        ),
+        by_person.with_only_columns(literal("institution"), Institution.name, count).group_by(
+            Institution.name
+        ),
+    )
+    found: dict[str, list[tuple[str, int]]] = {"status": [], "country": [], "institution": []}
+    for dimension, key, number in db.session.execute(statement):
+        found[dimension].append((key or "—", number))
+    result = {}
+    for dimension, pairs in found.items():
+        pairs.sort(key=lambda pair: (-pair[1], pair[0]))
+        if dimension == "institution":
+            pairs = pairs[:TOP_INSTITUTIONS]
+        result[dimension] = Counter(dict(pairs))
+    return result
 
 
 def filter_choices(event_id: int) -> dict:
@@ -353,54 +359,97 @@ EXPORT_HEADER = (
 )
 
 
-def export_rows(rows: list[Registration]) -> list[list]:
+def export_rows(event_id: int, filters: RegistrationFilter | None = None) -> list[tuple]:
+    """The export's rows (columns of EXPORT_HEADER), in order of arrival, read as plain rows
+    in one statement: building ORM objects for thousands of registrations, their people and
+    institutions cost more than writing the file."""
+    query = (
+        _matching(event_id, filters or RegistrationFilter())
+        .with_only_columns(
+            Registration.id,
+            Registration.status,
+            Registration.role,
+            Person.first_name,
+            Person.last_name,
+            Person.email,
+            Person.country_code,
+            Institution.name,
+            Person.position,
+            Person.language,
+            Registration.seat_country_code,
+            Registration.created_at,
+            Registration.confirmed_at,
+            Registration.decline_reason,
+        )
+        .outerjoin(Institution, Institution.id == Person.institution_id)
+        .order_by(Registration.created_at, Registration.id)
+    )
     return [
-        [
-            r.id,
-            r.status,
-            r.role,
-            r.person.first_name,
-            r.person.last_name,
-            r.person.email or "",
-            r.person.country_code or "",
-            r.person.institution.name if r.person.institution else "",
-            r.person.position or "",
-            r.person.language,
-            r.seat_country_code or "",
-            r.created_at.isoformat(timespec="seconds"),
-            r.confirmed_at.isoformat(timespec="seconds") if r.confirmed_at else "",
-            r.decline_reason or "",
-        ]
-        for r in rows
+        (
+            number,
+            status,
+            role,
+            first_name,
+            last_name,
+            email or "",
+            country or "",
+            institution or "",
+            position or "",
+            language,
+            seat or "",
+            created.isoformat(timespec="seconds"),
+            confirmed.isoformat(timespec="seconds") if confirmed else "",
+            reason or "",
+        )
+        for (
+            number,
+            status,
+            role,
+            first_name,
+            last_name,
+            email,
+            country,
+            institution,
+            position,
+            language,
+            seat,
+            created,
+            confirmed,
+            reason,
+        ) in db.session.execute(query)
     ]
 
 
-def _safe_cell(value):
+_FORMULA_STARTS = ("=", "+", "-", "@")
+
+
+def _safe_row(row: tuple) -> list:
     """Spreadsheet formula injection: a typed '=…' must stay text."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
+    return [
+        "'" + value if isinstance(value, str) and value[:1] in _FORMULA_STARTS else value
+        for value in row
+    ]
 
 
-def export_csv(rows: list[Registration]) -> bytes:
+def export_csv(rows: list[tuple]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(EXPORT_HEADER)
-    for row in export_rows(rows):
-        writer.writerow([_safe_cell(v) for v in row])
+    writer.writerows(_safe_row(row) for row in rows)
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def export_xlsx(rows: list[Registration], title: str) -> bytes:
+def export_xlsx(rows: list[tuple], title: str) -> bytes:
+    """The rows as a spreadsheet, written in openpyxl's write-only mode (rows streamed to the
+    file instead of a cell object each kept in memory)."""
     from openpyxl import Workbook
 
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = _("Registrations")[:31]
-    sheet.append(list(EXPORT_HEADER))
-    for row in export_rows(rows):
-        sheet.append([_safe_cell(v) for v in row])
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("Registrations")[:31])
     sheet.freeze_panes = "A2"
+    sheet.append(list(EXPORT_HEADER))
+    for row in rows:
+        sheet.append(_safe_row(row))
     workbook.properties.title = title[:200]
     buffer = io.BytesIO()
     workbook.save(buffer)

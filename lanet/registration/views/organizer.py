@@ -50,7 +50,7 @@ def _kept(keys: tuple[str, ...]) -> dict[str, str]:
 
 
 @bp.get("/manage/events/<slug>/registrations")
-@event_required(Action.view_registrations)
+@event_required(Action.view_registrations, related=False)  # shows quotas only: loaded on use
 def registrations(slug: str, event: Event):
     filters = queries.RegistrationFilter.from_args(request.args)
     page = queries.registrations_page(
@@ -137,7 +137,7 @@ def _not_promoted(registration, reason: str) -> str:
 @bp.get("/manage/events/<slug>/registrations.<fmt>")
 @event_required(Action.view_registrations)
 def export(slug: str, fmt: str, event: Event):
-    rows = queries.registrations(event.id, queries.RegistrationFilter.from_args(request.args))
+    rows = queries.export_rows(event.id, queries.RegistrationFilter.from_args(request.args))
     if fmt == "csv":
         body, mimetype = queries.export_csv(rows), "text/csv"
     elif fmt == "xlsx":
