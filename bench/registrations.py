@@ -97,7 +97,6 @@ def seed(database_url: str, registrations: int) -> dict:
                         person=person,
                         event_id=event.id,
                         status=statuses[number % 5],
-                        manage_token=f"{slug}-{number}",
                         created_at=created + timedelta(minutes=number),
                     )
                 )
