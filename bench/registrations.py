@@ -215,30 +215,42 @@ def in_process(database_url: str, tmp: str, seeded: dict, runs: int) -> dict:
 # --- over HTTP: the page under signed-in clients ----------------------------------------------
 
 
+async def _request(reader, writer, request: bytes) -> tuple[bytes, bool]:
+    writer.write(request)
+    status_line = await reader.readline()
+    length, close = 0, False
+    while True:
+        line = await reader.readline()
+        if line in (b"\r\n", b""):
+            break
+        name, _, value = line.decode("latin-1").partition(":")
+        if name.lower() == "content-length":
+            length = int(value)
+        elif name.lower() == "connection" and value.strip().lower() == "close":
+            close = True
+    await reader.readexactly(length)
+    return status_line, close
+
+
 async def _client(host, port, path, cookie, deadline, latencies, errors) -> None:
-    reader, writer = await asyncio.open_connection(host, port)
     request = (
         f"GET {path} HTTP/1.1\r\nHost: {host}\r\nAccept-Language: es\r\n"
         f"User-Agent: {USER_AGENT}\r\nCookie: {cookie}\r\n\r\n"
     ).encode()
+    reader, writer = await asyncio.open_connection(host, port)
     sent = 0
     try:
         while time.perf_counter() < deadline:
             sent += 1
             started = time.perf_counter()
-            writer.write(request)
-            status_line = await reader.readline()
-            length, close = 0, False
-            while True:
-                line = await reader.readline()
-                if line in (b"\r\n", b""):
-                    break
-                name, _, value = line.decode("latin-1").partition(":")
-                if name.lower() == "content-length":
-                    length = int(value)
-                elif name.lower() == "connection" and value.strip().lower() == "close":
-                    close = True
-            await reader.readexactly(length)
+            try:
+                status_line, close = await _request(reader, writer, request)
+            except (ConnectionError, asyncio.IncompleteReadError):
+                # A worker restarted under load (gunicorn's timeout): counted, then go on.
+                errors.append(0)
+                writer.close()
+                reader, writer = await asyncio.open_connection(host, port)
+                continue
             latencies.append(time.perf_counter() - started)
             if not status_line.startswith(b"HTTP/1.1 200"):
                 errors.append(int(status_line.split()[1]) if status_line else 0)
