@@ -164,6 +164,11 @@ def load() -> dict:
         "BULLETIN_UNSUBSCRIBE_DAYS": _int("BULLETIN_UNSUBSCRIBE_DAYS", 730),
         "BULLETIN_CONFIRM_DAYS": _int("BULLETIN_CONFIRM_DAYS", 7),
         "BULLETIN_EXPAND_BATCH": _int("BULLETIN_EXPAND_BATCH", 500),
+        # Bulk sends (an invitation CSV, a long list of addresses): rows one worker task
+        # processes in one transaction (lanet/registration/import_jobs.py), and the most
+        # addresses the page's box or the API's list sends inside the request; more are queued.
+        "IMPORT_CHUNK_ROWS": _int("IMPORT_CHUNK_ROWS", 200),
+        "INVITE_INLINE_MAX": _int("INVITE_INLINE_MAX", 50),
         # Logos and signature images on certificates: the largest upload accepted.
         "CERTIFICATE_IMAGE_MAX_BYTES": _int("CERTIFICATE_IMAGE_MAX_BYTES", 1024 * 1024),
         # Test configuration only, deliberately not read from the environment: the concurrency
@@ -216,6 +221,9 @@ def load() -> dict:
             # Separate queues (docs/production.md): a slow mail server never delays calendars.
             "task_routes": {
                 "lanet.mail.*": {"queue": "mail"},
+                # Bulk sends write outbox messages: beside the bulletin's, on "mail".
+                "lanet.registration.run_import_job": {"queue": "mail"},
+                "lanet.registration.import_relay": {"queue": "mail"},
                 "lanet.calendars.*": {"queue": "calendars"},
                 "lanet.attendance.*": {"queue": "reports"},
                 "lanet.reports.*": {"queue": "reports"},

@@ -22,7 +22,7 @@ from lanet.core.models import StoredFile
 from lanet.events.models import Cycle, Event, EventPartner, EventQuota, Series
 from lanet.mail.models import OutboxAttachment, OutboxMessage
 from lanet.network.models import Country, Institution, Person
-from lanet.registration.models import Invitation, Registration
+from lanet.registration.models import ImportJob, ImportJobRow, Invitation, Registration
 
 __all__ = [
     "AgendaItem",
@@ -46,6 +46,8 @@ __all__ = [
     "Event",
     "EventPartner",
     "EventQuota",
+    "ImportJob",
+    "ImportJobRow",
     "Institution",
     "Invitation",
     "OutboxAttachment",

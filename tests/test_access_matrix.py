@@ -150,6 +150,8 @@ MATRIX: tuple[Row, ...] = (
     _event_row("registration.invite_group", "POST", source="remind"),
     _event_row("registration.invite_csv", "POST"),
     _event_row("registration.reminder_schedule", "POST"),
+    _event_row("registration.import_job", job_id="import_job_id"),
+    _event_row("registration.import_job_status", job_id="import_job_id"),
     _event_row("attendance.check_in"),
     _event_row("attendance.check_in_manual", "POST"),
     _event_row("attendance.scan", "POST"),
@@ -224,6 +226,7 @@ MATRIX: tuple[Row, ...] = (
     _event_row("api_registrations.invite", "POST"),
     _event_row("api_registrations.invite_csv", "POST"),
     _event_row("api_registrations.list_invitations"),
+    _event_row("api_registrations.import_job", job_id="import_job_id"),
     Row("api_attendance.published_agenda", PUBLIC, args={"slug": "event_slug"}),
     _event_row("api_attendance.draft_agenda"),
     _event_row("api_attendance.check_in", "POST"),
@@ -320,6 +323,10 @@ def _build_world() -> dict[str, Any]:
     attendance = Attendance(registration_id=registration.id, day=date(2015, 5, 4))
     _db.session.add_all([item, attendance])
     message = queue_message(to="someone@matrix.example", template="test_message", language="es")
+    from lanet.registration.models import ImportJob
+
+    import_job = ImportJob(event_id=event.id, kind="invitations", source="csv", status="done")
+    _db.session.add(import_job)
     bulletin = _bulletin_world()
     # One commit for the whole world: on PostgreSQL every commit waits for the disk.
     users = {
@@ -342,6 +349,7 @@ def _build_world() -> dict[str, Any]:
         "item_id": item.id,
         "attendance_id": attendance.id,
         "message_id": message.id,
+        "import_job_id": import_job.id,
         "person_id": participant.id,
         "user_id": target.id,
         "role_id": target.roles[0].id,

@@ -62,3 +62,27 @@ def test_a_broker_failure_is_logged_not_raised(app, db, monkeypatch, caplog):
     db.session.commit()
     assert "broker unavailable" in caplog.text
     assert dispatch.send_task("lanet.test.task") is False
+
+
+def test_a_released_savepoint_sends_nothing_before_the_outer_commit(db, sent):
+    """SQLAlchemy runs after_commit for a savepoint too: the work still waits for the commit."""
+    _change(db)
+    dispatch.send_after_commit("lanet.test.task", 1)
+    with db.session.begin_nested():
+        dispatch.send_after_commit("lanet.test.task", 2)
+    assert sent == []
+    db.session.commit()
+    assert sorted(args for _name, args, _kw, _q in sent) == [(1,), (2,)]
+
+
+def test_a_savepoint_rolled_back_drops_only_its_own_work(db, sent):
+    _change(db)
+    dispatch.send_after_commit("lanet.test.task", 1)
+    savepoint = db.session.begin_nested()
+    dispatch.send_after_commit("lanet.test.task", 2)
+    savepoint.rollback()
+    with db.session.begin_nested():
+        dispatch.send_after_commit("lanet.test.task", 3)
+    assert sent == []
+    db.session.commit()
+    assert sorted(args for _name, args, _kw, _q in sent) == [(1,), (3,)]

@@ -14,6 +14,7 @@ from lanet.mail.models import OutboxMessage
 from lanet.network.models import Person
 from lanet.registration import nominations, waitlist
 from lanet.registration.models import Invitation, Registration
+from tests.fixtures.registration import run_import_jobs
 
 
 @pytest.fixture()
@@ -180,6 +181,8 @@ def test_invitations_typed_csv_states_and_reminders(
         data={"csv-file": (csv_ok, "list.csv")},
         content_type="multipart/form-data",
     )
+    assert _count(db, Invitation) == 2  # a worker sends a file's invitations
+    run_import_jobs()
     assert _count(db, Invitation) == 3  # a@ was already invited
     invitation = db.session.scalar(select(Invitation).where(Invitation.email == "c@example.org"))
     assert invitation.language == "en"

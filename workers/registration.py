@@ -23,6 +23,11 @@ SCHEDULE = {
         "schedule": 3600.0,
         "options": {"expires": 3600.0},
     },
+    "import-relay": {
+        "task": "lanet.registration.import_relay",
+        "schedule": 60.0,
+        "options": {"queue": "mail", "expires": 60.0},
+    },
     "registration-reminders": {
         "task": "lanet.registration.send_reminders",
         "schedule": 3600.0,
@@ -63,3 +68,23 @@ def send_invitation_reminders() -> dict[int, int]:
     from lanet.registration import invitations
 
     return invitations.send_scheduled_reminders()
+
+
+@shared_task(name="lanet.registration.run_import_job", ignore_result=True)
+def run_import_job(job_id: int) -> bool:
+    """One chunk of a bulk send; the next chunk is its own task, so a send of thousands
+    never holds one worker for long and survives a worker's death (beat's relay)."""
+    from lanet.registration import import_jobs
+
+    done = import_jobs.run_chunk(job_id)
+    if not done:
+        import_jobs.continue_later(job_id)
+    return done
+
+
+@shared_task(name="lanet.registration.import_relay", ignore_result=True)
+def import_relay() -> int:
+    """Dispatches again the bulk sends a broker outage or a dead worker left unfinished."""
+    from lanet.registration import import_jobs
+
+    return import_jobs.relay()

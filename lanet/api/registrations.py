@@ -4,7 +4,7 @@ points) and invitations (bulk, with their state). Rules stay in lanet.registrati
 from __future__ import annotations
 
 import marshmallow as ma
-from flask import current_app
+from flask import current_app, make_response, url_for
 from marshmallow import validate
 
 from lanet.accounts.limits import registration_limit
@@ -25,7 +25,7 @@ from lanet.core.text import NOT_BLANK_ONE_LINE_PATTERN, ONE_LINE_PATTERN, one_li
 from lanet.events.access import event_for
 from lanet.extensions import limiter
 from lanet.network.models import LANGUAGES, InstitutionKind
-from lanet.registration import errors, imports, invitations, queries, service
+from lanet.registration import errors, import_jobs, imports, invitations, queries, service
 from lanet.registration.models import Registration, RegistrationRole, RegistrationStatus
 
 blp = resource_blueprint(
@@ -156,8 +156,11 @@ class InvitationRequestSchema(InputSchema):
 class InvitationCsvSchema(InputSchema):
     csv = ma.fields.String(
         required=True,
-        validate=validate.Length(min=1, max=500_000),
-        metadata={"description": "Rows of `email[,language]`, a header row allowed"},
+        validate=validate.Length(min=1, max=imports.INVITATION_MAX_CHARS),
+        metadata={
+            "description": "Rows of `email[,language]`, a header row allowed; at most "
+            f"{imports.INVITATION_MAX_ROWS} rows"
+        },
     )
 
 
@@ -185,6 +188,65 @@ class InviteResultSchema(ma.Schema):
 
 
 InvitationPage = page_schema(InvitationSchema, "InvitationPage")
+
+JOB_ID_PARAMETER = {
+    "in": "path",
+    "name": "job_id",
+    "required": True,
+    "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+}
+LOCATION_HEADER = {
+    "Location": {
+        "description": "The job's status resource (`GET /events/{slug}/import-jobs/{job_id}`)",
+        "schema": {"type": "string"},
+    }
+}
+
+
+class ImportFailureSchema(ma.Schema):
+    row = ma.fields.Integer(required=True, metadata={"description": "Line in the file"})
+    email = ma.fields.String(required=True)
+    reason = ma.fields.String(required=True)
+
+
+class ImportJobSchema(ma.Schema):
+    """A bulk send queued to a worker, and how far it has got."""
+
+    id = ma.fields.Integer(required=True)
+    kind = ma.fields.String(required=True, metadata={"enum": ["invitations"]})
+    event = ma.fields.String(required=True)
+    source = ma.fields.String(required=True)
+    status = ma.fields.String(
+        required=True, metadata={"enum": ["queued", "running", "done", "failed"]}
+    )
+    finished = ma.fields.Boolean(required=True)
+    total = ma.fields.Integer(required=True, metadata={"description": "Rows validated"})
+    processed = ma.fields.Integer(required=True)
+    sent = ma.fields.Integer(
+        required=True, metadata={"description": "Invitations written, their email queued"}
+    )
+    skipped = ma.fields.Integer(
+        required=True, metadata={"description": "Already invited, registered or declined"}
+    )
+    failed = ma.fields.Integer(required=True)
+    pending = ma.fields.Integer(required=True)
+    skipped_by = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.Integer(),
+        required=True,
+        metadata={
+            "description": "Skipped rows by reason: registered, declined, cancelled, invited"
+        },
+    )
+    failures = ma.fields.List(
+        ma.fields.Nested(ImportFailureSchema),
+        required=True,
+        metadata={"description": f"The first {import_jobs.FAILURES_SHOWN} failed rows"},
+    )
+    error = ma.fields.String(allow_none=True)
+    created_at = ma.fields.AwareDateTime(required=True)
+    started_at = ma.fields.AwareDateTime(allow_none=True)
+    finished_at = ma.fields.AwareDateTime(allow_none=True)
 
 
 # --- errors ----------------------------------------------------------------------------------
@@ -317,13 +379,32 @@ def list_registrations(slug: str, page: int, per_page: int, **filters):
 @blp.doc(security=BEARER)
 @blp.arguments(InvitationRequestSchema)
 @blp.response(201, InviteResultSchema)
+@blp.alt_response(
+    202,
+    schema=ImportJobSchema,
+    headers=LOCATION_HEADER,
+    description="More invitees than INVITE_INLINE_MAX (50 by default): queued to a worker; "
+    "follow the Location",
+)
 @problem_responses(blp, 403, 404)
 def invite(data: dict, slug: str):
-    """Invites a list of addresses; addresses already invited are skipped."""
+    """Invites a list of addresses; addresses already invited are skipped. A short list is
+    sent at once (201); a longer one is queued to a worker (202 with the job)."""
     invitees = [
-        invitations.Invitee(email=i["email"], language=i["language"]) for i in data["invitees"]
+        invitations.Invitee(email=i["email"], language=i["language"], row=number)
+        for number, i in enumerate(data["invitees"], start=1)
     ]
-    return _invite(slug, lambda: invitees)
+    if len(invitees) > current_app.config["INVITE_INLINE_MAX"]:
+        job = _queue(invitees, "api")
+        response = make_response(ImportJobSchema().dump(_job_data(job)), 202)
+        response.headers["Location"] = _job_url(job)
+        return response
+    event, user = current_event(), require_user()
+    try:
+        result = invitations.invite(event.id, invitees, user.id)
+    except errors.RegistrationError as error:
+        raise problem_of(error) from error
+    return {"created": result.created, "skipped": result.skipped}
 
 
 @blp.post("/events/<slug>/invitations/csv", parameters=[SLUG_PARAMETER])
@@ -331,22 +412,50 @@ def invite(data: dict, slug: str):
 @idempotent
 @blp.doc(security=BEARER)
 @blp.arguments(InvitationCsvSchema)
-@blp.response(201, InviteResultSchema)
-@problem_responses(blp, 403, 404)
+@blp.response(202, ImportJobSchema, headers=LOCATION_HEADER)
+@problem_responses(blp, 403, 404, 422)
 def invite_csv(data: dict, slug: str):
-    """Invites the addresses of CSV text, all or nothing (bad rows are named by number)."""
+    """Invites the addresses of CSV text: validated now, all or nothing (422 naming every bad
+    row as `csv[row]`), then queued to a worker. The answer (202) is the job; its Location
+    tells how far the sending has got."""
     # imports.parse_invitation_csv turns anything the csv module refuses (a bare CR in a
-    # field, an overlong field) into a bad row: ImportRejected, a 422 naming csv[row].
-    return _invite(slug, lambda: imports.parse_invitation_csv(data["csv"]))
-
-
-def _invite(slug: str, invitees_of) -> dict:
-    event, user = current_event(), require_user()
+    # field, an overlong field, a NUL) into a bad row: ImportRejected, a 422 naming csv[row].
     try:
-        result = invitations.invite(event.id, invitees_of(), user.id)
+        invitees = imports.parse_invitation_csv(data["csv"])
     except errors.RegistrationError as error:
         raise problem_of(error) from error
-    return {"created": result.created, "skipped": result.skipped}
+    job = _queue(invitees, "api-csv")
+    return _job_data(job), 202, {"Location": _job_url(job)}
+
+
+def _queue(invitees: list[invitations.Invitee], source: str):
+    event, user = current_event(), require_user()
+    try:
+        return import_jobs.start_invitations(event.id, invitees, user.id, source)
+    except errors.RegistrationError as error:
+        raise problem_of(error) from error
+
+
+def _job_url(job) -> str:
+    return url_for("api_registrations.import_job", slug=job.event.slug, job_id=job.id)
+
+
+def _job_data(job) -> dict:
+    return import_jobs.progress(job.event_id, job.id).as_dict()
+
+
+@blp.get("/events/<slug>/import-jobs/<int:job_id>", parameters=[SLUG_PARAMETER, JOB_ID_PARAMETER])
+@event_permission(Action.invite)
+@blp.doc(security=BEARER)
+@blp.response(200, ImportJobSchema)
+@problem_responses(blp, 403, 404)
+def import_job(slug: str, job_id: int):
+    """A bulk send's progress: rows processed, sent, skipped and failed (with each failed
+    row's number and reason); poll it until `finished`."""
+    try:
+        return import_jobs.progress(current_event().id, job_id).as_dict()
+    except import_jobs.ImportJobNotFound as error:
+        raise ApiProblem(404, "There is no such import job for this event.") from error
 
 
 @blp.get("/events/<slug>/invitations", parameters=[SLUG_PARAMETER])

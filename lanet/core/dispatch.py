@@ -52,8 +52,30 @@ def send_after_commit(task_name: str, *args: Any, queue: str | None = None, **kw
     on_commit(lambda: send_task(task_name, *args, queue=queue, **kwargs), key=key)
 
 
+# SQLAlchemy sends after_commit and after_rollback for a savepoint (begin_nested) too. A
+# released savepoint commits nothing yet: its work waits for the outer commit. A savepoint
+# rolled back drops only what was asked for inside it (a bulk send's failed row), not the
+# outer transaction's work.
+_SAVEPOINTS = "lanet_after_commit_savepoints"
+
+
+@sa_event.listens_for(Session, "after_transaction_create")
+def _savepoint_started(session: Session, transaction) -> None:
+    if transaction.nested:
+        snapshots = session.info.setdefault(_SAVEPOINTS, {})
+        snapshots[id(transaction)] = dict(session.info.get(_PENDING, {}))
+
+
+@sa_event.listens_for(Session, "after_transaction_end")
+def _savepoint_ended(session: Session, transaction) -> None:
+    if transaction.nested:
+        session.info.get(_SAVEPOINTS, {}).pop(id(transaction), None)
+
+
 @sa_event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint released: nothing is committed until the outer transaction is
     pending = session.info.pop(_PENDING, None)
     if not pending or not has_app_context():
         return
@@ -63,5 +85,11 @@ def _after_commit(session: Session) -> None:
 
 @sa_event.listens_for(Session, "after_rollback")
 def _after_rollback(session: Session) -> None:
+    savepoint = session.get_nested_transaction()
+    if savepoint is not None:
+        snapshot = session.info.get(_SAVEPOINTS, {}).get(id(savepoint))
+        if snapshot is not None:
+            session.info[_PENDING] = dict(snapshot)
+            return
     # The rows are gone, and so is the reason to dispatch: a later commit must not carry it.
     session.info.pop(_PENDING, None)

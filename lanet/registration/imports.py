@@ -11,6 +11,7 @@ import io
 
 from flask_babel import lazy_gettext as _l
 
+from lanet.core.text import has_control_characters
 from lanet.network.models import LANGUAGES
 from lanet.registration.errors import ImportRejected
 from lanet.registration.invitations import Invitee
@@ -18,7 +19,11 @@ from lanet.registration.nominations import Nominee
 
 NOMINATION_COLUMNS = ("first_name", "last_name", "email", "institution", "position", "language")
 # Stated limits: a file past them is refused at once, before any row is checked or written.
-INVITATION_MAX_ROWS = 2000
+# Invitations are sent by a worker (import_jobs.py), so a file may be long; the request only
+# validates it (20,000 rows in about a second, docs/imports.md).
+INVITATION_MAX_ROWS = 20_000
+# The API's CSV text, as the page's upload (2 MB).
+INVITATION_MAX_CHARS = 2_000_000
 NOMINATION_MAX_ROWS = 500
 
 
@@ -53,6 +58,15 @@ def parse_invitation_csv(text: str) -> list[Invitee]:
             continue
         email_text = row[0].strip() if row else ""
         language = (row[1].strip().lower() if len(row) > 1 else "") or "es"
+        if has_control_characters(email_text) or has_control_characters(language):
+            # A NUL, a line break inside a quoted field: named, never echoed into the page.
+            errors.append(
+                (
+                    number,
+                    str(_l("Must not contain control characters such as line breaks or tabs.")),
+                )
+            )
+            continue
         valid, _invalid = parse_email_list(email_text)
         if len(valid) != 1:
             errors.append(
@@ -66,7 +80,7 @@ def parse_invitation_csv(text: str) -> list[Invitee]:
             errors.append((number, str(_l("This address appears twice in the file."))))
             continue
         seen.add(valid[0])
-        invitees.append(Invitee(email=valid[0], language=language))
+        invitees.append(Invitee(email=valid[0], language=language, row=number))
     if errors:
         raise ImportRejected(errors)
     if not invitees:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from lanet.accounts.models import RoleName, User, UserRole
 from lanet.core import audit, signals
@@ -30,6 +30,8 @@ from lanet.registration.queries import by_link, get_event, invitation_by_token
 class Invitee:
     email: str
     language: str = "es"
+    # Its line in the file (or place in the list), for the progress page's failures.
+    row: int | None = None
 
 
 # Why an address is not invited (or reminded): it has already answered one way or another.
@@ -63,15 +65,22 @@ class Plan:
         return len(self.skipped_by.get(reason, []))
 
 
-def answered(event_id: int) -> dict[str, str]:
+def answered(event_id: int, emails: list[str] | None = None) -> dict[str, str]:
     """Addresses that must not be invited or reminded again, with the reason: registered
     (confirmed, pending or waiting), declined (the invitation or by the organizers), or
-    cancelled, for this event."""
+    cancelled, for this event; only among `emails` (normalized) when given."""
     found: dict[str, str] = {}
+    people = select(Person.email, Registration.status).join(
+        Registration, Registration.person_id == Person.id
+    )
+    invitations = select(Invitation.email).where(
+        Invitation.event_id == event_id, Invitation.declined_at.is_not(None)
+    )
+    if emails is not None:
+        people = people.where(func.lower(Person.email).in_(emails))
+        invitations = invitations.where(Invitation.email.in_(emails))
     rows = db.session.execute(
-        select(Person.email, Registration.status)
-        .join(Registration, Registration.person_id == Person.id)
-        .where(Registration.event_id == event_id, Person.email.is_not(None))
+        people.where(Registration.event_id == event_id, Person.email.is_not(None))
     )
     for email, status in rows:
         if status == RegistrationStatus.cancelled:
@@ -80,12 +89,7 @@ def answered(event_id: int) -> dict[str, str]:
             found[email.lower()] = DECLINED
         else:
             found[email.lower()] = REGISTERED
-    declined = db.session.scalars(
-        select(Invitation.email).where(
-            Invitation.event_id == event_id, Invitation.declined_at.is_not(None)
-        )
-    )
-    for email in declined:
+    for email in db.session.scalars(invitations):
         found.setdefault(email.lower(), DECLINED)
     return found
 
@@ -132,38 +136,81 @@ def invitation_for_event(event: Event, token: str | None) -> Invitation | None:
     return invitation
 
 
+@dataclass
+class Sending:
+    """What one send knows before its rows: the event, who has answered, who is invited."""
+
+    event: Event
+    done: dict[str, str]
+    already: set[str]
+    # The people with these addresses, looked up at once for a worker's chunk (else one by one).
+    people: dict[str, Person] | None = None
+    # The event's part of the message, built once per language.
+    contexts: dict[str, dict] = field(default_factory=dict)
+
+
+def sending(event_id: int, emails: Iterable[str] | None = None) -> Sending:
+    """The state a send checks each address against; only these `emails`' when given (a
+    worker's chunk), else the whole event's."""
+    event = get_event(event_id)
+    query = select(Invitation.email).where(Invitation.event_id == event_id)
+    wanted = people = None
+    if emails is not None:
+        wanted = [normalize_email(e) for e in emails]
+        query = query.where(Invitation.email.in_(wanted))
+        people = {
+            p.email: p for p in db.session.scalars(select(Person).where(Person.email.in_(wanted)))
+        }
+    return Sending(
+        event=event,
+        done=answered(event_id, wanted),
+        already=set(db.session.scalars(query)),
+        people=people,
+    )
+
+
+def invite_one(
+    state: Sending, invitee: Invitee, user_id: int | None, *, flush: bool = True
+) -> tuple[Invitation | None, str | None]:
+    """Writes one invitation and queues its email in the caller's transaction (no commit):
+    (the invitation, None), or (None, the reason it is skipped). `flush=False` leaves the
+    INSERT to the caller's next flush (a worker's chunk, written at once)."""
+    email = normalize_email(invitee.email)
+    if email in state.done:
+        return None, state.done[email]
+    if email in state.already:
+        return None, INVITED
+    person = find_person(email) if state.people is None else state.people.get(email)
+    language = person.language if person else invitee.language
+    invitation = Invitation(
+        event_id=state.event.id,
+        email=email,
+        person_id=person.id if person else None,
+        language=language if language in LANGUAGES else "es",
+        invited_by_id=user_id,
+        sent_at=utcnow(),
+    )
+    invitation.person = person
+    db.session.add(invitation)
+    if flush:
+        db.session.flush()
+    notifications.send_invitation(invitation, state.event, "invitation", state.contexts)
+    state.already.add(email)
+    return invitation, None
+
+
 def invite(event_id: int, invitees: Iterable[Invitee], user_id: int | None) -> InviteResult:
     """Sends a personal invitation link to each new address; those already invited are skipped."""
-    event = get_event(event_id)
+    state = sending(event_id)
+    event = state.event
     result = InviteResult()
-    already = set(
-        db.session.scalars(select(Invitation.email).where(Invitation.event_id == event_id))
-    )
-    done = answered(event_id)
     try:
         for invitee in invitees:
-            email = normalize_email(invitee.email)
-            if email in done:
-                result.skip(email, done[email])
-                continue
-            if email in already:
-                result.skip(email, INVITED)
-                continue
-            already.add(email)
-            person = find_person(email)
-            language = person.language if person else invitee.language
-            invitation = Invitation(
-                event_id=event.id,
-                email=email,
-                person_id=person.id if person else None,
-                language=language if language in LANGUAGES else "es",
-                invited_by_id=user_id,
-                sent_at=utcnow(),
-            )
-            db.session.add(invitation)
-            db.session.flush()
-            notifications.send_invitation(invitation, event, "invitation")
-            result.created.append(invitation)
+            invitation, reason = invite_one(state, invitee, user_id)
+            if invitation is None:
+                result.skip(normalize_email(invitee.email), reason or INVITED)
+            else:
+                result.created.append(invitation)
         if result.created:
             audit.record(
                 "invitations.sent",

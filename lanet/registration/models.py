@@ -7,7 +7,7 @@ import hmac
 from datetime import datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lanet.core import tokens
@@ -159,3 +159,88 @@ class Invitation(KeyedLink, db.Model):
     def token(self) -> str:
         """The secret of the invitation link `/invitations/<token>`, rebuilt from the key."""
         return self.link_token
+
+
+class ImportJobKind(enum.StrEnum):
+    invitations = "invitations"
+
+
+class ImportJobStatus(enum.StrEnum):
+    queued = "queued"  # validated and stored; waiting for a worker
+    running = "running"  # a worker has processed some of its rows
+    done = "done"  # every row processed (some may have failed, each with its reason)
+    failed = "failed"  # stopped as a whole (the event is gone); its reason in `error`
+
+
+class ImportRowStatus(enum.StrEnum):
+    pending = "pending"
+    sent = "sent"  # the invitation is written and its email queued in the outbox
+    skipped = "skipped"  # already invited, registered, declined or cancelled: `reason`
+    failed = "failed"  # this row alone could not be sent: `reason`
+
+
+class ImportJob(db.Model):
+    """A bulk send an organizer asked for (a CSV file of invitations, a long list of
+    addresses): validated whole in the request, then processed by a worker in chunks, each
+    chunk one transaction, its counts kept here for the progress page."""
+
+    __tablename__ = "import_jobs"
+    __table_args__ = (
+        enum_check("kind", ImportJobKind, "kind"),
+        enum_check("status", ImportJobStatus, "status"),
+        CheckConstraint(
+            "processed = sent + skipped + failed AND processed <= total", name="counts"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), default=ImportJobKind.invitations)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Where it came from: "csv" (the page's upload), "typed" (the page's list), "api", "api-csv".
+    source: Mapped[str] = mapped_column(String(16), default="csv")
+    status: Mapped[str] = mapped_column(String(16), default=ImportJobStatus.queued, index=True)
+    total: Mapped[int] = mapped_column(default=0)
+    processed: Mapped[int] = mapped_column(default=0)
+    sent: Mapped[int] = mapped_column(default=0)
+    skipped: Mapped[int] = mapped_column(default=0)
+    failed: Mapped[int] = mapped_column(default=0)
+    # Why the job as a whole stopped (status failed); never a person's data.
+    error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Moved by every chunk: the relay re-dispatches a queued or running job left still.
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    event: Mapped[Event] = relationship()
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (ImportJobStatus.done, ImportJobStatus.failed)
+
+
+class ImportJobRow(db.Model):
+    """One validated row of a job, by its line number in the file (or position in the list);
+    its outcome is written in the same transaction as the invitation it causes, so a re-run
+    after a crash never processes a row twice."""
+
+    __tablename__ = "import_job_rows"
+    __table_args__ = (
+        UniqueConstraint("job_id", "row_number"),
+        enum_check("status", ImportRowStatus, "status"),
+        CheckConstraint("language IN ('es', 'pt', 'en')", name="language"),
+        Index("ix_import_job_rows_job_status", "job_id", "status", "row_number"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("import_jobs.id", ondelete="CASCADE"))
+    row_number: Mapped[int] = mapped_column()
+    email: Mapped[str] = mapped_column(String(254), index=True, info={"personal": True})
+    language: Mapped[str] = mapped_column(String(2), default="es")
+    status: Mapped[str] = mapped_column(String(16), default=ImportRowStatus.pending)
+    # A skip reason's code (registered, declined, cancelled, invited) or a failure's message.
+    reason: Mapped[str | None] = mapped_column(String(500))
+    invitation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("invitations.id", ondelete="SET NULL")
+    )

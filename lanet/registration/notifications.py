@@ -199,9 +199,16 @@ def send(
     return message
 
 
-def send_invitation(invitation: Invitation, event: Event, template: str) -> None:
-    """Queues an invitation, nomination or invitation reminder with its personal link."""
+def send_invitation(
+    invitation: Invitation, event: Event, template: str, contexts: dict | None = None
+) -> None:
+    """Queues an invitation, nomination or invitation reminder with its personal link.
+    `contexts` keeps the event's part of the message per language across many sends."""
     person = invitation.person
+    if contexts is None:
+        contexts = {}
+    if invitation.language not in contexts:
+        contexts[invitation.language] = event_context(event, invitation.language)
     queue_message(
         to=invitation.email,
         name=person.full_name if person else None,
@@ -210,7 +217,7 @@ def send_invitation(invitation: Invitation, event: Event, template: str) -> None
         context={
             "first_name": person.first_name if person else "",
             "invitation_url": invitation_url(invitation),
-            **event_context(event, invitation.language),
+            **contexts[invitation.language],
         },
         event_id=event.id,
     )

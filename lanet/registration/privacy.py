@@ -11,10 +11,23 @@ from typing import Any
 from sqlalchemy import delete, or_, select
 
 from lanet.core.models import StoredFile
-from lanet.core.personal_data import ERASED_DOMAIN, PersonalData, declare, iso
+from lanet.core.personal_data import (
+    ERASED,
+    ERASED_DOMAIN,
+    PersonalData,
+    declare,
+    iso,
+    not_personal,
+)
 from lanet.extensions import db
 from lanet.network.models import Person
-from lanet.registration.models import Invitation, Registration
+from lanet.registration.models import (
+    ImportJob,
+    ImportJobRow,
+    ImportRowStatus,
+    Invitation,
+    Registration,
+)
 
 
 def registrations_of(person: Person) -> list[Registration]:
@@ -119,4 +132,65 @@ declare(
         erase=erase_invitations,
         description="invitations sent to the person's address",
     )
+)
+
+
+def import_rows_of(person: Person) -> list[ImportJobRow]:
+    """The rows of bulk sends (a CSV file, a long list) that carried the person's address."""
+    if not person.email:
+        return []
+    return list(
+        db.session.scalars(
+            select(ImportJobRow)
+            .where(ImportJobRow.email == person.email.lower())
+            .order_by(ImportJobRow.id)
+        )
+    )
+
+
+def export_import_rows(person: Person) -> list[dict[str, Any]]:
+    jobs = {}
+    rows = import_rows_of(person)
+    for job in db.session.scalars(
+        select(ImportJob).where(ImportJob.id.in_({r.job_id for r in rows}))
+    ):
+        jobs[job.id] = job
+    return [
+        {
+            "event": jobs[r.job_id].event.slug,
+            "row": r.row_number,
+            "email": r.email,
+            "language": r.language,
+            "status": r.status,
+            "reason": r.reason,
+            "queued_at": iso(jobs[r.job_id].created_at),
+        }
+        for r in rows
+    ]
+
+
+def erase_import_rows(person: Person) -> None:
+    # The job keeps its counts; the row keeps its outcome (and a skip's reason code), not the
+    # address, nor a failure's message (it may quote the address).
+    for row in import_rows_of(person):
+        row.email = f"erased-import-{row.id}@{ERASED_DOMAIN}"
+        if row.status == ImportRowStatus.failed:
+            row.reason = ERASED
+
+
+declare(
+    PersonalData(
+        name="registration.import_rows",
+        columns={"import_job_rows": ["email", "reason"]},
+        export=export_import_rows,
+        erase=erase_import_rows,
+        description="rows of bulk invitation sends (CSV files, long lists) with the address",
+    )
+)
+
+not_personal(
+    "import_jobs",
+    ["error"],
+    "a code for why a bulk send stopped as a whole (its event was cancelled); written by the "
+    "worker, never a row's data",
 )

@@ -5,7 +5,9 @@ from __future__ import annotations
 from flask import (
     Response,
     abort,
+    current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -26,6 +28,7 @@ from lanet.network.models import Country
 from lanet.registration import (
     errors,
     forms,
+    import_jobs,
     imports,
     queries,
     service,
@@ -183,6 +186,8 @@ def _invitations_page(event, invite_form=None, csv_form=None, status: int = 200,
             invite_form=invite_form or forms.InviteForm(prefix="typed"),
             csv_form=csv_form or forms.InviteCsvForm(prefix="csv"),
             confirm_form=forms.ConfirmForm(),
+            jobs=import_jobs.recent_jobs(event.id),
+            csv_max_rows=imports.INVITATION_MAX_ROWS,
             language=current_language(),
         ),
         status,
@@ -270,7 +275,13 @@ def invite_typed(slug: str, event: Event):
         elif not valid:
             form.emails.errors = [_("Type at least one email address.")]
         else:
-            invitees = [invitation_service.Invitee(email, form.language.data) for email in valid]
+            invitees = [
+                invitation_service.Invitee(email, form.language.data, row=number)
+                for number, email in enumerate(valid, start=1)
+            ]
+            if len(invitees) > current_app.config["INVITE_INLINE_MAX"]:
+                # A long list is sent by a worker, like a file: never inside the request.
+                return _queued(event, invitees, "typed")
             _flash_invite_result(invitation_service.invite(event.id, invitees, current_user.id))
             return redirect(url_for("registration.invitations", slug=slug))
     return _invitations_page(event, invite_form=form, status=422)
@@ -295,9 +306,49 @@ def invite_csv(slug: str, event: Event):
                     ),
                     422,
                 )
-            _flash_invite_result(invitation_service.invite(event.id, invitees, current_user.id))
-            return redirect(url_for("registration.invitations", slug=slug))
+            return _queued(event, invitees, "csv")
     return _invitations_page(event, csv_form=form, status=422)
+
+
+def _queued(event: Event, invitees: list[invitation_service.Invitee], source: str):
+    """Stores the validated rows as a job for the workers and answers at once with the page
+    that follows its progress."""
+    job = import_jobs.start_invitations(event.id, invitees, current_user.id, source)
+    flash(
+        _("%(count)s addresses are queued; this page follows their sending.", count=job.total),
+        "success",
+    )
+    return redirect(url_for("registration.import_job", slug=event.slug, job_id=job.id))
+
+
+def _job_progress(event: Event, job_id: int) -> import_jobs.Progress:
+    try:
+        return import_jobs.progress(event.id, job_id)
+    except import_jobs.ImportJobNotFound:
+        abort(404)
+
+
+@bp.get("/manage/events/<slug>/imports/<int:job_id>")
+@event_required(Action.invite)
+def import_job(slug: str, job_id: int, event: Event):
+    return render_template(
+        "registration/import_job.html",
+        event=event,
+        progress=_job_progress(event, job_id),
+        skip_labels=_skip_labels(),
+        language=current_language(),
+    )
+
+
+@bp.get("/manage/events/<slug>/imports/<int:job_id>.json")
+@event_required(Action.invite)
+def import_job_status(slug: str, job_id: int, event: Event):
+    data = _job_progress(event, job_id).as_dict()
+    for key in ("created_at", "started_at", "finished_at"):
+        data[key] = data[key].isoformat() if data[key] else None
+    response = jsonify(data)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/manage/events/<slug>/invitations/<source>")
