@@ -20,7 +20,7 @@ from lanet.registration.nominations import Nominee
 NOMINATION_COLUMNS = ("first_name", "last_name", "email", "institution", "position", "language")
 # Stated limits: a file past them is refused at once, before any row is checked or written.
 # Invitations are sent by a worker (import_jobs.py), so a file may be long; the request only
-# validates it (20,000 rows in about a second, docs/imports.md).
+# validates and stores it (docs/imports.md has the measured times).
 INVITATION_MAX_ROWS = 20_000
 # The API's CSV text, as the page's upload (2 MB).
 INVITATION_MAX_CHARS = 2_000_000
