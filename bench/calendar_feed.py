@@ -34,6 +34,7 @@ ZONES = (
 
 
 def event_rows(count: int) -> list[dict]:
+    """The events' own values; every column left out takes the model's default (load())."""
     rows = []
     for n in range(count):
         country, zone = ZONES[n % len(ZONES)]
@@ -58,16 +59,28 @@ def event_rows(count: int) -> list[dict]:
                 "ends_at": starts + timedelta(days=2, hours=8) if timed_event else None,
                 "status": "held",
                 "is_public": True,
-                "languages": "es",
-                "seats_confirmed": 0,
-                "requires_approval": False,
                 "sequence": n % 3,
-                "agenda_version": 0,
                 "created_at": datetime(2026, 1, 1, tzinfo=UTC),
                 "updated_at": datetime(2026, 1, 1, tzinfo=UTC),
             }
         )
     return rows
+
+
+def load(rows: list[dict]) -> None:
+    """The zones' countries and the events, inserted through the models (an ORM bulk
+    INSERT): every column a row leaves out gets its model default, as for a new Event()."""
+    from sqlalchemy import insert
+
+    from lanet.events.models import Event
+    from lanet.extensions import db
+    from lanet.network.models import Country
+
+    for code, _zone in ZONES:
+        db.session.add(Country(code=code, name_es=code, name_pt=code, name_en=code))
+    db.session.commit()
+    db.session.execute(insert(Event), rows)
+    db.session.commit()
 
 
 def plain_tuples(rows: list[dict], base_url: str) -> list[tuple]:
@@ -122,25 +135,17 @@ def main() -> None:
     os.environ.setdefault("LANET_INSTANCE", tempfile.mkdtemp(prefix="lanet-bench-"))
     with private_database("lanet_bench_feed") as url:
         create_schema(url)
-        from sqlalchemy import insert
-
         from lanet import create_app
         from lanet.calendars import service
         from lanet.core.models import StoredFile
-        from lanet.events.models import Event
         from lanet.extensions import db
-        from lanet.network.models import Country
 
         app = create_app(
             {"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False, "TESTING": True}
         )
         rows = event_rows(count)
         with app.app_context():
-            for code, _zone in ZONES:
-                db.session.add(Country(code=code, name_es=code, name_pt=code, name_en=code))
-            db.session.commit()
-            db.session.execute(insert(Event), rows)
-            db.session.commit()
+            load(rows)
             tuples = plain_tuples(rows, app.config["BASE_URL"])
 
             def cold() -> bytes:

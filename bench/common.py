@@ -136,3 +136,21 @@ def create_schema(database_url: str) -> None:
     with app.app_context():
         db.create_all()
         db.engine.dispose()
+
+
+def insert_select(connection: Any, model: Any, columns: dict[str, str], source: str) -> None:
+    """`INSERT INTO <model's table> (columns) SELECT <expressions> FROM source`: bulk rows
+    built inside the database (e.g. `source="generate_series(1, 1000) AS i"`).
+
+    `columns` maps column names to SQL expressions (`%` is modulo: nothing is a parameter).
+    Every column left out gets what the model gives a new row: its Python-side default
+    (evaluated once for the whole statement: `dict` -> `{}`, `utcnow` -> now) or its server
+    default. So a NOT NULL column added later with a default needs no change in a loader; one
+    without a default must be named here, and the INSERT says which. A hand-written INSERT
+    listing every column broke on each new column (`description_translations` in 2026-11).
+    """
+    from sqlalchemy import insert, literal_column, select, text
+
+    table = getattr(model, "__table__", model)
+    rows = select(*(literal_column(expr).label(name) for name, expr in columns.items()))
+    connection.execute(insert(table).from_select(list(columns), rows.select_from(text(source))))
