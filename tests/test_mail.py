@@ -354,6 +354,45 @@ def test_a_bulk_send_reuses_one_smtp_connection_per_batch(
     assert mail_to_sink.connections() == connections
 
 
+def test_the_next_message_is_built_while_the_server_takes_the_previous_one(
+    db, mail_to_sink, monkeypatch
+):
+    """Issue 16: between the final dot and the server's answer the loop builds the next
+    message; a message counts as accepted only once that answer was read."""
+    from lanet.mail import compose, transport
+
+    steps: list[str] = []
+    real_outgoing, real_end, real_finish = (
+        compose.outgoing,
+        transport.SmtpTransport.end,
+        transport.SmtpTransport.finish,
+    )
+
+    def outgoing(message, sender):
+        steps.append(f"build {message.recipient_email[:2]}")
+        return real_outgoing(message, sender)
+
+    def end(self):
+        steps.append("dot")
+        return real_end(self)
+
+    def finish(self):
+        steps.append("answer")
+        return real_finish(self)
+
+    monkeypatch.setattr(compose, "outgoing", outgoing)
+    monkeypatch.setattr(transport.SmtpTransport, "end", end)
+    monkeypatch.setattr(transport.SmtpTransport, "finish", finish)
+    for prefix in ("p1", "p2", "p3"):
+        queue(to=f"{prefix}@example.org")
+    db.session.commit()
+    assert service.deliver_due().sent == 3
+    assert steps == [
+        "build p1", "dot", "build p2", "answer", "dot", "build p3", "answer", "dot", "answer",
+    ]  # fmt: skip
+    assert len(mail_to_sink.wait_for(3)) == 3
+
+
 def test_the_rate_per_minute_is_respected_and_the_rest_waits(db, mail_to_sink, app, monkeypatch):
     monkeypatch.setitem(app.config, "MAIL_RATE_PER_MINUTE", 2)
     monkeypatch.setitem(app.config, "RATELIMIT_STORAGE_URI", "memory://")

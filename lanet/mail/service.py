@@ -20,6 +20,7 @@ change that causes it, or not at all); every other function commits its own.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import random
 import secrets
@@ -390,45 +391,55 @@ def _count(report: DeliveryReport, outcome: OutboxStatus, answer: str) -> None:
         report.failed += 1
 
 
-def _build_batch(
-    claims: list[Claim], kept: dict[int, dict] | None = None
-) -> list[tuple[Claim, compose.Outgoing | str]]:
-    """Renders the whole batch first, so the marks reload nothing: the rows (and their
-    attachments) in one query each, then message by message grouped by language, so that the
-    locale is switched and the shared values computed once per language, not per message."""
-    rows = {
-        row.id: row
-        for row in db.session.scalars(
-            select(OutboxMessage)
-            .where(OutboxMessage.id.in_([c.id for c in claims]))
-            .options(selectinload(OutboxMessage.attachments))
-        )
-    }
-    sender = current_app.config["MAIL_DEFAULT_SENDER"]
-    # What the features' parts of these messages need (a confirmation's registration, person
-    # and event), loaded once for the batch; held here while the batch renders.
-    try:
-        loaded = signals.prepare_messages(list(rows.values()))
-    except Exception:  # the per-message lookups still work, one by one
-        current_app.logger.exception("outbox batch: loading what its messages need failed")
-        db.session.rollback()
-        loaded = []
-    built: dict[Claim, compose.Outgoing | str] = {}
-    by_language: dict[str, list[Claim]] = {}
-    for claim in claims:
-        by_language.setdefault(rows[claim.id].language, []).append(claim)
-    for language, group in by_language.items():
+class _Builder:
+    """Builds a batch's messages one at a time, in language order: the rows and what their
+    features need are loaded once for the batch, the locale is switched once per language, and
+    each message is built just before it goes, so that the delivery loop builds the next
+    message while the server takes the previous one (between the final dot and its answer).
+    The rows stay in the session for the batch; a commit in between (a failure, a lease
+    renewal) only makes the next access reload its row."""
+
+    def __init__(self, claims: list[Claim], kept: dict[int, dict]) -> None:
+        self.rows = {
+            row.id: row
+            for row in db.session.scalars(
+                select(OutboxMessage)
+                .where(OutboxMessage.id.in_([c.id for c in claims]))
+                .options(selectinload(OutboxMessage.attachments))
+            )
+        }
+        # What the features' parts of these messages need (a confirmation's registration,
+        # person and event), loaded once for the batch; held while the batch is built.
         try:
-            with compose.rendering(language):
-                for claim in group:
-                    built[claim] = _build_one(rows[claim.id], sender, kept)
+            self.loaded = signals.prepare_messages(list(self.rows.values()))
+        except Exception:  # the per-message lookups still work, one by one
+            current_app.logger.exception("outbox batch: loading what its messages need failed")
+            db.session.rollback()
+            self.loaded = []
+        self.order = sorted(claims, key=lambda claim: self.rows[claim.id].language)
+        self.sender = current_app.config["MAIL_DEFAULT_SENDER"]
+        self.kept = kept
+        self._scope = contextlib.ExitStack()
+        self._language: str | None = None
+
+    def build(self, claim: Claim) -> compose.Outgoing | str:
+        row = self.rows[claim.id]
+        try:
+            language = row.language
+            if language != self._language:
+                self._scope.close()
+                self._language = None
+                self._scope = contextlib.ExitStack()
+                self._scope.enter_context(compose.rendering(language))
+                self._language = language
         except Exception as error:  # the language's shared values cannot be had
-            current_app.logger.exception("outbox messages in %s cannot be built", language)
-            for claim in group:
-                built.setdefault(claim, f"cannot be built: {type(error).__name__}: {error}")
-    db.session.rollback()
-    del loaded
-    return [(claim, built[claim]) for claim in claims]
+            current_app.logger.exception("outbox message %s cannot be built", claim.id)
+            return f"cannot be built: {type(error).__name__}: {error}"
+        return _build_one(row, self.sender, self.kept)
+
+    def close(self) -> None:
+        self._scope.close()
+        self.loaded = []
 
 
 def _build_one(
@@ -467,10 +478,15 @@ def _deliver_batch(claims: list[Claim], report: DeliveryReport, deadline: float)
 
     lease = _Lease(claims, before_renewal=mark_accepted)
     outlet = transport.for_config(current_app.config)
+    builder: _Builder | None = None
     try:
         kept: dict[int, dict] = {}
-        batch = _build_batch(claims, kept)
-        for index, (claim, email) in enumerate(batch):
+        builder = _Builder(claims, kept)
+        order = builder.order
+        upcoming: compose.Outgoing | str | None = None
+        for index, claim in enumerate(order):
+            email = upcoming if upcoming is not None else builder.build(claim)
+            upcoming = None
             lease.keep()
             if isinstance(email, str):
                 _count(report, _record_failure(claim, email, temporary=False), email)
@@ -479,12 +495,16 @@ def _deliver_batch(claims: list[Claim], report: DeliveryReport, deadline: float)
             wait = pacer.wait(deadline, tick=lease.keep)
             if wait is not None:
                 # Over the rate for this task's time: the rest goes back for a later task.
-                for later, _email in batch[index:]:
+                for later in order[index:]:
                     _release(later, wait)
                     report.deferred += 1
                 return
             try:
                 outlet.begin(email)
+                outlet.end()
+                if index + 1 < len(order):
+                    # Built while the server takes this one; its answer is read just after.
+                    upcoming = builder.build(order[index + 1])
                 outlet.finish()
             except transport.DeliveryError as error:
                 lease.done(claim)
@@ -495,7 +515,7 @@ def _deliver_batch(claims: list[Claim], report: DeliveryReport, deadline: float)
                 )
                 if error.connection:
                     # The server is unreachable: the rest of the batch waits too.
-                    for later, _email in batch[index + 1 :]:
+                    for later in order[index + 1 :]:
                         _count(
                             report,
                             _record_failure(later, error.answer, temporary=True),
@@ -515,6 +535,8 @@ def _deliver_batch(claims: list[Claim], report: DeliveryReport, deadline: float)
         mark_accepted()
     finally:
         try:
+            if builder is not None:
+                builder.close()
             if accepted:
                 # Leaving early (over the rate, server gone, an error): what the server
                 # accepted is marked all the same.

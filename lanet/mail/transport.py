@@ -1,8 +1,10 @@
 """Where a built email goes: an SMTP server (MAIL_SERVER set) or the mail folder (default).
 
-Both transports deliver in two steps, `begin()` (envelope and content) then `finish()` (the
-final dot, from which the server owns the message); the outbox marks a message sent only
-after `finish()` returned: see `lanet.mail.service.deliver_due`.
+Both transports deliver in steps: `begin()` (envelope and content), `end()` (the final dot,
+sent without waiting for the answer, so the outbox can build the next message meanwhile) and
+`finish()` (the server's answer to the dot, from which the server owns the message); the
+outbox records a message as accepted only after `finish()` returned: see
+`lanet.mail.service.deliver_due`.
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ class DeliveryError(Exception):
 
 class Transport(Protocol):
     def begin(self, message: compose.Outgoing) -> None: ...
+
+    def end(self) -> None: ...
 
     def finish(self) -> None: ...
 
@@ -88,6 +92,7 @@ class SmtpTransport:
         self.timeout = timeout
         self.sender = parseaddr(config["MAIL_DEFAULT_SENDER"])[1]
         self._smtp: _TwoStepSMTP | None = None
+        self._ended = False
 
     def _connect(self) -> _TwoStepSMTP:
         host, port = self.config["MAIL_SERVER"], int(self.config["MAIL_PORT"])
@@ -139,11 +144,26 @@ class SmtpTransport:
             self._drop()
             raise DeliveryError(f"connection lost: {error}", temporary=True) from error
 
-    def finish(self) -> None:
-        """Sends the final dot: from here the server owns the message."""
+    def end(self) -> None:
+        """Sends the final dot without waiting for the answer, which `finish` reads: the
+        delivery loop builds the next message meanwhile."""
         assert self._smtp is not None
         try:
-            code, text = self._smtp.end_data()
+            self._smtp.send(b".\r\n")
+        except _NETWORK_ERRORS as error:
+            self._drop()
+            raise DeliveryError(
+                f"no answer to the end of data: {error}", temporary=True, ambiguous=True
+            ) from error
+        self._ended = True
+
+    def finish(self) -> None:
+        """Reads the server's answer to the final dot (sending the dot first unless `end` did):
+        from a 250 the server owns the message."""
+        assert self._smtp is not None
+        ended, self._ended = self._ended, False
+        try:
+            code, text = self._smtp.getreply() if ended else self._smtp.end_data()
         except _NETWORK_ERRORS as error:
             self._drop()
             raise DeliveryError(
@@ -167,6 +187,7 @@ class SmtpTransport:
         self._drop()
 
     def _drop(self) -> None:
+        self._ended = False
         if self._smtp is not None:
             try:
                 self._smtp.close()
@@ -193,6 +214,9 @@ class FolderTransport:
 
     def begin(self, message: compose.Outgoing) -> None:
         self._pending = message
+
+    def end(self) -> None:
+        """Nothing to send ahead: `finish` writes the file."""
 
     def finish(self) -> None:
         assert self._pending is not None
