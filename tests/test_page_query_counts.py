@@ -137,6 +137,59 @@ def test_registrations_page_query_count_does_not_grow(fresh_client, db, sign_in,
     assert 'rel="next"' not in last
 
 
+def test_registrations_page_heading_and_pages_match_the_registrations(
+    fresh_client, db, sign_in, make_user
+):
+    """What the page shows (totals by status, country and institution; the filters' choices;
+    the count and the rows of a page, a page past the end) against the registrations counted
+    here one by one, unfiltered (the total comes from the status totals) and filtered."""
+    import re
+    from collections import Counter
+
+    from lanet.registration.models import Registration
+
+    event = create_open_event(slug="heading-registrations", capacity=None)
+    client = _signed_in(fresh_client, sign_in, make_user, "organizer", event)
+    _registrants(event, 70)
+    _registrants(event, 37, status="pending")
+    path = f"/manage/events/{event.slug}/registrations?lang=en"
+    registrations = list(
+        db.session.scalars(
+            db.select(Registration)
+            .where(Registration.event_id == event.id)
+            .order_by(Registration.created_at, Registration.id)
+        )
+    )
+    statuses = Counter(r.status for r in registrations)
+    countries = Counter(r.person.country_code for r in registrations)
+    institutions = Counter(
+        r.person.institution.name if r.person.institution else "—" for r in registrations
+    )
+    page = client.get(path).get_data(as_text=True)
+    assert "Registrations 1–50 of 107" in page
+    for code, count in countries.items():
+        assert f'<span class="badge">{code} {count}</span>' in page
+    for name, count in institutions.items():
+        assert f"{name} ({count})" in page
+    for status, count in statuses.items():
+        assert re.search(rf'reg-status-{status}">[^<]*</span> {count} ', page)
+    assert '<option value="AR"' in page and '<option value="BR"' in page
+    for name in {r.person.institution.name for r in registrations if r.person.institution}:
+        assert f">{name}</option>" in page
+    ids = [int(i) for i in re.findall(r'data-registration="(\d+)"', page)]
+    assert ids == [r.id for r in registrations[:50]]
+    for beyond in ("&page=3", "&page=99"):
+        last = client.get(path + beyond).get_data(as_text=True)
+        assert "Registrations 101–107 of 107" in last
+        ids = [int(i) for i in re.findall(r'data-registration="(\d+)"', last)]
+        assert ids == [r.id for r in registrations[100:]]
+    pending = [r for r in registrations if r.status == "pending" and r.person.country_code == "AR"]
+    filtered = client.get(path + "&status=pending&country=AR").get_data(as_text=True)
+    assert f"Registrations 1–{len(pending)} of {len(pending)}" in filtered
+    ids = [int(i) for i in re.findall(r'data-registration="(\d+)"', filtered)]
+    assert ids == [r.id for r in pending]
+
+
 def test_check_in_page_query_count_does_not_grow(fresh_client, db, sign_in, make_user):
     """The check-in page with a search matching many (it loaded each match's person one by
     one, and every confirmed registration to count them)."""

@@ -101,6 +101,8 @@ class Registration(KeyedLink, db.Model):
         CheckConstraint(
             "offer_expires_at IS NULL OR status = 'waitlisted'", name="offer_only_when_waitlisted"
         ),
+        # The organizers' list, a page at a time in order of arrival (queries.registrations_page).
+        Index("ix_registrations_event_arrival", "event_id", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

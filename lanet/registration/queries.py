@@ -12,7 +12,7 @@ from typing import TypeVar
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, literal, or_, select, union_all
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from lanet.core import tokens
@@ -166,31 +166,46 @@ class RegistrationPage:
 
 
 def registrations_page(
-    event_id: int, filters: RegistrationFilter, page: int = 1, per_page: int = PAGE_SIZE
+    event_id: int,
+    filters: RegistrationFilter,
+    page: int = 1,
+    per_page: int = PAGE_SIZE,
+    known_total: int | None = None,
 ) -> RegistrationPage:
     """One page of the registrations matching `filters`, in order of arrival, each with its
-    person and institution, and how many match: one statement (the count rides along as a
-    window), whatever the event's size. A page past the end shows the last one."""
+    person and institution, and how many match: one statement whatever the event's size.
+    `known_total`: how many match when the caller has counted them already (the unfiltered
+    list: the sum of `overview`'s status totals); the page is then read through the index
+    on (event_id, created_at, id) alone, 50 rows instead of every row of the event. Else the
+    count rides along as a window. A page past the end shows the last one."""
     matching = _matching(event_id, filters)
     total_column = func.count().over().label("total")
 
-    def read(number: int) -> tuple[list[Registration], int]:
+    def read(number: int, counted: bool) -> tuple[list[Registration], int]:
+        query = matching.add_columns(total_column) if not counted else matching
         rows = db.session.execute(
-            matching.add_columns(total_column)
-            .options(contains_eager(Registration.person).joinedload(Person.institution))
+            query.options(contains_eager(Registration.person).joinedload(Person.institution))
             .order_by(Registration.created_at, Registration.id)
             .limit(per_page)
             .offset((number - 1) * per_page)
         ).all()
+        if counted:
+            return [row[0] for row in rows], known_total or 0
         return [row[0] for row in rows], (rows[0].total if rows else 0)
 
-    rows, total = read(max(page, 1))
+    page = max(page, 1)
+    if known_total is not None:
+        # Past the end: the last page, without a statement to find it.
+        page = min(page, max(1, -(-known_total // per_page)))
+        rows, total = read(page, True) if known_total else ([], 0)
+        return RegistrationPage(rows, total, page, per_page)
+    rows, total = read(page, False)
     if not rows and page > 1:
         # Past the end (or the list shrank): count, then show the last page.
         total = db.session.scalar(select(func.count()).select_from(matching.subquery())) or 0
         page = max(1, -(-total // per_page))
-        rows, total = read(page) if total else ([], 0)
-    return RegistrationPage(rows, total, max(page, 1), per_page)
+        rows, total = read(page, False) if total else ([], 0)
+    return RegistrationPage(rows, total, page, per_page)
 
 
 def registration_ids(event_id: int, ids: list[int]) -> set[int]:
@@ -236,58 +251,81 @@ def _matching(event_id: int, filters: RegistrationFilter):
 TOP_INSTITUTIONS = 10
 
 
-def totals(event_id: int) -> dict[str, Counter]:
-    """Registrations of the event by status, by country and (the first ten) by institution,
-    counted by the database in one statement whatever the event's size. Most first, ties by
-    name."""
-    of_event = Registration.event_id == event_id
-    count = func.count(Registration.id)
-    by_person = (
-        select(Registration)
+@dataclass(frozen=True)
+class ChoiceInstitution:
+    """An institution of the filter's list (the two fields the page reads)."""
+
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class ChoiceCountry:
+    """A country of the filter's list, named as `Country.name` names it."""
+
+    code: str
+    name_es: str | None
+    name_pt: str | None
+    name_en: str
+
+    def name(self, language: str) -> str:
+        return getattr(self, f"name_{language}", None) or self.name_en
+
+
+def overview(event_id: int) -> tuple[dict[str, Counter], dict]:
+    """The organizers' page heading: registrations of the event by status, by country and
+    (the first ten) by institution, most first, ties by name; and the filter's choices (the
+    countries and institutions of the event's people, by name). One statement whatever the
+    event's size: the registrations are read once, grouped by (status, country, institution),
+    and the few groups are added up here."""
+    statement = (
+        select(
+            Registration.status,
+            Person.country_code,
+            Country.name_es,
+            Country.name_pt,
+            Country.name_en,
+            Institution.id,
+            Institution.name,
+            func.count(Registration.id),
+        )
         .join(Person, Person.id == Registration.person_id)
+        .outerjoin(Country, Country.code == Person.country_code)
         .outerjoin(Institution, Institution.id == Person.institution_id)
-        .where(of_event)
+        .where(Registration.event_id == event_id)
+        .group_by(
+            Registration.status,
+            Person.country_code,
+            Country.name_es,
+            Country.name_pt,
+            Country.name_en,
+            Institution.id,
+            Institution.name,
+        )
     )
-    statement = union_all(
-        select(literal("status"), Registration.status, count)
-        .where(of_event)
-        .group_by(Registration.status),
-        by_person.with_only_columns(literal("country"), Person.country_code, count).group_by(
-            Person.country_code
-        ),
-        by_person.with_only_columns(literal("institution"), Institution.name, count).group_by(
-            Institution.name
-        ),
-    )
-    found: dict[str, list[tuple[str, int]]] = {"status": [], "country": [], "institution": []}
-    for dimension, key, number in db.session.execute(statement):
-        found[dimension].append((key or "—", number))
-    result = {}
-    for dimension, pairs in found.items():
-        pairs.sort(key=lambda pair: (-pair[1], pair[0]))
+    by: dict[str, Counter] = {"status": Counter(), "country": Counter(), "institution": Counter()}
+    countries: dict[str, ChoiceCountry] = {}
+    institutions: dict[int, ChoiceInstitution] = {}
+    for row in db.session.execute(statement):
+        status, code, name_es, name_pt, name_en, institution_id, institution_name, number = row
+        by["status"][status or "—"] += number
+        by["country"][code or "—"] += number
+        by["institution"][institution_name or "—"] += number
+        if code is not None and name_en is not None:
+            countries[code] = ChoiceCountry(code, name_es, name_pt, name_en)
+        if institution_id is not None:
+            institutions[institution_id] = ChoiceInstitution(institution_id, institution_name)
+    totals = {}
+    for dimension, counter in by.items():
+        pairs = sorted(counter.items(), key=lambda pair: (-pair[1], pair[0]))
         if dimension == "institution":
             pairs = pairs[:TOP_INSTITUTIONS]
-        result[dimension] = Counter(dict(pairs))
-    return result
-
-
-def filter_choices(event_id: int) -> dict:
-    people = select(Registration.person_id).where(Registration.event_id == event_id)
-    countries = list(
-        db.session.scalars(
-            select(Country)
-            .where(Country.code.in_(select(Person.country_code).where(Person.id.in_(people))))
-            .order_by(Country.name_en)
-        )
-    )
-    institutions = list(
-        db.session.scalars(
-            select(Institution)
-            .where(Institution.id.in_(select(Person.institution_id).where(Person.id.in_(people))))
-            .order_by(Institution.name)
-        )
-    )
-    return {"countries": countries, "institutions": institutions}
+        totals[dimension] = Counter(dict(pairs))
+    choices = {
+        "countries": sorted(countries.values(), key=lambda c: (c.name_en, c.code)),
+        "institutions": sorted(institutions.values(), key=lambda i: (i.name, i.id)),
+    }
+    return totals, choices
 
 
 def invitations(event_id: int) -> list[Invitation]:

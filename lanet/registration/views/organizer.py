@@ -56,8 +56,14 @@ def _kept(keys: tuple[str, ...]) -> dict[str, str]:
 @event_required(Action.view_registrations, related=False)  # shows quotas only: loaded on use
 def registrations(slug: str, event: Event):
     filters = queries.RegistrationFilter.from_args(request.args)
+    totals, choices = queries.overview(event.id)
+    unfiltered = filters == queries.RegistrationFilter()
     page = queries.registrations_page(
-        event.id, filters, parse_int(request.args.get("page"), minimum=1) or 1
+        event.id,
+        filters,
+        parse_int(request.args.get("page"), minimum=1) or 1,
+        # Unfiltered, the list holds every registration: the status totals counted them.
+        known_total=sum(totals["status"].values()) if unfiltered else None,
     )
     return render_template(
         "registration/registrations.html",
@@ -65,8 +71,8 @@ def registrations(slug: str, event: Event):
         page=page,
         rows=page.rows,
         filters=filters,
-        totals=queries.totals(event.id),
-        choices=queries.filter_choices(event.id),
+        totals=totals,
+        choices=choices,
         decision_form=forms.DecisionForm(),
         statuses=list(RegistrationStatus),
         language=current_language(),
