@@ -278,30 +278,33 @@ def overview(event_id: int) -> tuple[dict[str, Counter], dict]:
     countries and institutions of the event's people, by name). One statement whatever the
     event's size: the registrations are read once, grouped by (status, country, institution),
     and the few groups are added up here."""
-    statement = (
+    # Grouped first on the two tables' own columns, then the few groups are named: joining
+    # the names before grouping carried (and hashed) them for every registration.
+    groups = (
         select(
             Registration.status,
             Person.country_code,
-            Country.name_es,
-            Country.name_pt,
-            Country.name_en,
-            Institution.id,
-            Institution.name,
-            func.count(Registration.id),
+            Person.institution_id,
+            func.count(Registration.id).label("number"),
         )
         .join(Person, Person.id == Registration.person_id)
-        .outerjoin(Country, Country.code == Person.country_code)
-        .outerjoin(Institution, Institution.id == Person.institution_id)
         .where(Registration.event_id == event_id)
-        .group_by(
-            Registration.status,
-            Person.country_code,
+        .group_by(Registration.status, Person.country_code, Person.institution_id)
+        .subquery()
+    )
+    statement = (
+        select(
+            groups.c.status,
+            groups.c.country_code,
             Country.name_es,
             Country.name_pt,
             Country.name_en,
-            Institution.id,
+            groups.c.institution_id,
             Institution.name,
+            groups.c.number,
         )
+        .outerjoin(Country, Country.code == groups.c.country_code)
+        .outerjoin(Institution, Institution.id == groups.c.institution_id)
     )
     by: dict[str, Counter] = {"status": Counter(), "country": Counter(), "institution": Counter()}
     countries: dict[str, ChoiceCountry] = {}
