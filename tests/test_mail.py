@@ -17,7 +17,7 @@ from sqlalchemy import func, select, update
 
 from lanet.core.audit import AuditEntry
 from lanet.core.types import utcnow
-from lanet.mail import service
+from lanet.mail import pacing, service
 from lanet.mail.models import OutboxMessage
 from lanet.network.models import Person
 from tests.fixtures.agenda import create_event
@@ -26,9 +26,9 @@ from tests.fixtures.agenda import create_event
 @pytest.fixture(autouse=True)
 def _fresh_rate_window():
     """The rate limiter keeps one window per process; each test starts with an empty one."""
-    service._pacers.clear()
+    pacing.pacers.clear()
     yield
-    service._pacers.clear()
+    pacing.pacers.clear()
 
 
 def queued_deliveries(app) -> int:

@@ -15,15 +15,15 @@ import pytest
 from sqlalchemy import select, update
 
 from lanet.core.types import utcnow
-from lanet.mail import compose, service
+from lanet.mail import compose, pacing, service
 from lanet.mail.models import OutboxMessage
 
 
 @pytest.fixture(autouse=True)
 def _fresh_rate_window():
-    service._pacers.clear()
+    pacing.pacers.clear()
     yield
-    service._pacers.clear()
+    pacing.pacers.clear()
 
 
 def queue(to: str = "ana@example.org", **values) -> OutboxMessage:
@@ -183,7 +183,7 @@ def test_a_lost_sent_mark_resends_the_same_message_id(db, mail_to_sink, monkeypa
         update(OutboxMessage).values(next_attempt_at=utcnow() - timedelta(seconds=1))
     )
     db.session.commit()
-    service._pacers.clear()
+    pacing.pacers.clear()
     assert service.deliver_due().sent == 3
     received = mail_to_sink.wait_for(6)
     assert sorted(str(m["Message-ID"]) for m in received) == sorted(message_ids * 2)

@@ -24,7 +24,6 @@ import contextlib
 import math
 import random
 import secrets
-import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -39,7 +38,7 @@ from sqlalchemy.orm import selectinload
 from lanet.core import audit, dispatch, signals
 from lanet.core.types import utcnow
 from lanet.extensions import db
-from lanet.mail import compose, transport
+from lanet.mail import compose, pacing, transport
 from lanet.mail.models import OutboxAttachment, OutboxMessage, OutboxStatus
 
 DELIVER_TASK = "lanet.mail.deliver_pending"
@@ -462,7 +461,7 @@ def _deliver_batch(claims: list[Claim], report: DeliveryReport, deadline: float)
     """Sends one batch over one SMTP connection. The server's acceptance of each message is
     recorded in memory and the accepted messages are marked sent together (`_mark_sent_batch`):
     at the end of the batch, at each lease renewal, and on the way out of an error."""
-    pacer = _pacer()
+    pacer = pacing.pacer()
     accepted: list[tuple[Claim, dict | None]] = []
 
     def mark_accepted() -> None:
@@ -571,50 +570,6 @@ def deliver_due(*, batch_size: int | None = None, seconds: float | None = None) 
             break
         _deliver_batch(claims, report, deadline)
     return report
-
-
-# --- the rate per minute -----------------------------------------------------------------
-
-
-class _Pacer:
-    """MAIL_RATE_PER_MINUTE across every worker sharing the rate-limit storage (Redis)."""
-
-    def __init__(self, per_minute: int, storage_uri: str) -> None:
-        from limits import RateLimitItemPerMinute
-        from limits.storage import storage_from_string
-        from limits.strategies import MovingWindowRateLimiter
-
-        self.item = RateLimitItemPerMinute(per_minute) if per_minute > 0 else None
-        self.limiter = MovingWindowRateLimiter(storage_from_string(storage_uri))
-
-    def wait(self, deadline: float, tick: Callable[[], None] = lambda: None) -> float | None:
-        """Waits for the next free slot; None once free, or the seconds still to wait when
-        the slot comes after `deadline` (a `time.monotonic()` value)."""
-        if self.item is None:
-            return None
-        try:
-            while not self.limiter.hit(self.item, "lanet-mail"):
-                reset = self.limiter.get_window_stats(self.item, "lanet-mail").reset_time
-                pause = max(reset - time.time(), 0.01)
-                if time.monotonic() + pause > deadline:
-                    return pause
-                time.sleep(min(pause, 1.0))
-                tick()
-        except Exception as error:  # an unreachable limiter must not stop the mail
-            current_app.logger.warning("mail rate limiter unavailable: %s", error)
-        return None
-
-
-_pacers: dict[tuple[int, str], _Pacer] = {}
-_pacers_lock = threading.Lock()
-
-
-def _pacer() -> _Pacer:
-    per_minute = int(current_app.config.get("MAIL_RATE_PER_MINUTE") or 0)
-    uri = current_app.config.get("RATELIMIT_STORAGE_URI") or "memory://"
-    with _pacers_lock:
-        # One per process, so that an in-memory window outlives a single task.
-        return _pacers.setdefault((per_minute, uri), _Pacer(per_minute, uri))
 
 
 # --- staff actions -----------------------------------------------------------------------
