@@ -154,3 +154,22 @@ def insert_select(connection: Any, model: Any, columns: dict[str, str], source: 
     table = getattr(model, "__table__", model)
     rows = select(*(literal_column(expr).label(name) for name, expr in columns.items()))
     connection.execute(insert(table).from_select(list(columns), rows.select_from(text(source))))
+
+
+async def http_exchange(reader: Any, writer: Any, request: bytes) -> tuple[bytes, bool]:
+    """One HTTP/1.1 request on a kept-alive connection: the status line, and whether the
+    server closes the connection; the body is read and dropped."""
+    writer.write(request)
+    status_line = await reader.readline()
+    length, close = 0, False
+    while True:
+        line = await reader.readline()
+        if line in (b"\r\n", b""):
+            break
+        name, _, value = line.decode("latin-1").partition(":")
+        if name.lower() == "content-length":
+            length = int(value)
+        elif name.lower() == "connection" and value.strip().lower() == "close":
+            close = True
+    await reader.readexactly(length)
+    return status_line, close

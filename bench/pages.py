@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import figure, private_database, write_result  # noqa: E402
+from bench.common import figure, http_exchange, private_database, write_result  # noqa: E402
 
 GOAL = ">= 0.3"
 # Issue 16: the same pages rendered on every request (page cache off) at a quarter of the
@@ -72,19 +72,7 @@ async def _client(
         while time.perf_counter() < deadline:
             sent += 1
             started = time.perf_counter()
-            writer.write(request)
-            status_line = await reader.readline()
-            length, close = 0, False
-            while True:
-                line = await reader.readline()
-                if line in (b"\r\n", b""):
-                    break
-                name, _, value = line.decode("latin-1").partition(":")
-                if name.lower() == "content-length":
-                    length = int(value)
-                elif name.lower() == "connection" and value.strip().lower() == "close":
-                    close = True
-            await reader.readexactly(length)
+            status_line, close = await http_exchange(reader, writer, request)
             latencies.append(time.perf_counter() - started)
             if not status_line.startswith(b"HTTP/1.1 200"):
                 errors.append(int(status_line.split()[1]) if status_line else 0)

@@ -28,6 +28,7 @@ from bench.common import (  # noqa: E402
     create_schema,
     figure,
     goal_met,
+    http_exchange,
     median,
     private_database,
     write_result,
@@ -215,23 +216,6 @@ def in_process(database_url: str, tmp: str, seeded: dict, runs: int) -> dict:
 # --- over HTTP: the page under signed-in clients ----------------------------------------------
 
 
-async def _request(reader, writer, request: bytes) -> tuple[bytes, bool]:
-    writer.write(request)
-    status_line = await reader.readline()
-    length, close = 0, False
-    while True:
-        line = await reader.readline()
-        if line in (b"\r\n", b""):
-            break
-        name, _, value = line.decode("latin-1").partition(":")
-        if name.lower() == "content-length":
-            length = int(value)
-        elif name.lower() == "connection" and value.strip().lower() == "close":
-            close = True
-    await reader.readexactly(length)
-    return status_line, close
-
-
 async def _client(host, port, path, cookie, deadline, latencies, errors) -> None:
     request = (
         f"GET {path} HTTP/1.1\r\nHost: {host}\r\nAccept-Language: es\r\n"
@@ -244,7 +228,7 @@ async def _client(host, port, path, cookie, deadline, latencies, errors) -> None
             sent += 1
             started = time.perf_counter()
             try:
-                status_line, close = await _request(reader, writer, request)
+                status_line, close = await http_exchange(reader, writer, request)
             except (ConnectionError, asyncio.IncompleteReadError):
                 # A worker restarted under load (gunicorn's timeout): counted, then go on.
                 errors.append(0)
