@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from tests.fixtures.accounts import TEST_PASSWORD, create_user
+from tests.e2e.browser import sign_in
+from tests.fixtures.accounts import create_user
 from tests.fixtures.agenda import create_event
 
 
@@ -17,11 +18,7 @@ def test_organizer_edits_and_publishes_the_agenda(db, live_server, browser, arti
     )
     page = context.new_page()
     try:
-        page.goto(f"{live_server}/login?lang=en")
-        page.fill("input[name=email]", organizer.email)
-        page.fill("input[name=password]", TEST_PASSWORD)
-        page.locator("form button[type=submit]").last.click()
-        page.wait_for_load_state()
+        sign_in(page, live_server, organizer.email)
 
         page.goto(f"{live_server}/manage/events/{event.slug}/agenda?lang=en")
         assert page.locator("h1").inner_text().startswith("Agenda editor")

@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 from lanet.agenda.models import AgendaItem
 from lanet.extensions import db as _db
 from lanet.network.models import Person
-from tests.fixtures.accounts import TEST_PASSWORD, create_user
+from tests.e2e.browser import sign_in
+from tests.fixtures.accounts import create_user
 from tests.fixtures.agenda import create_event
 
 
@@ -26,11 +27,7 @@ def test_edit_form_shows_the_speakers_and_keeps_them(db, live_server, browser, a
     context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-US")
     page = context.new_page()
     try:
-        page.goto(f"{live_server}/login?lang=en")
-        page.fill("input[name=email]", organizer.email)
-        page.fill("input[name=password]", TEST_PASSWORD)
-        page.locator("form button[type=submit]").last.click()
-        page.wait_for_load_state()
+        sign_in(page, live_server, organizer.email)
 
         page.goto(f"{live_server}/manage/events/{event.slug}/agenda?lang=en")
         page.fill("#day", "2026-10-24")

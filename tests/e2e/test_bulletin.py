@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from lanet.bulletin.models import Bulletin, BulletinDelivery, BulletinSend, Contact
-from tests.fixtures.accounts import TEST_PASSWORD
+from tests.e2e.browser import sign_in
 from tests.fixtures.bulletin import add_contacts, everyone_list
 from tests.fixtures.mail import sink_env
 from tests.processes import start_worker
@@ -34,14 +34,6 @@ def _fits(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
-def _sign_in(page, live_server: str, email: str) -> None:
-    page.goto(f"{live_server}/login?lang=pt")
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Senha").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Entrar").click()
-    page.wait_for_load_state()
-
-
 def test_staff_draft_edit_preview_in_pt_and_send_to_200_with_progress(
     seeded, make_user, live_server, browser, smtp_sink, service_env, artifacts, tmp_path
 ):
@@ -54,7 +46,7 @@ def test_staff_draft_edit_preview_in_pt_and_send_to_200_with_progress(
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="pt-BR")
     page = context.new_page()
     try:
-        _sign_in(page, live_server, staff.email)
+        sign_in(page, live_server, staff.email, lang="pt")
         page.goto(f"{live_server}/staff/bulletins?lang=pt")
         page.get_by_label("Primeiro dia do período").fill("2014-01-01")
         page.get_by_label("Último dia do período").fill("2014-06-30")
@@ -157,7 +149,7 @@ def test_staff_draft_edit_preview_in_pt_and_send_to_200_with_progress(
         # The same pages on a phone: nothing scrolls sideways.
         phone = browser.new_context(viewport=PHONE, locale="pt-BR")
         small = phone.new_page()
-        _sign_in(small, live_server, staff.email)
+        sign_in(small, live_server, staff.email, lang="pt")
         for path in (
             f"/staff/bulletins/{bulletin.id}?edit=pt",
             f"/staff/bulletins/{bulletin.id}/preview/pt",

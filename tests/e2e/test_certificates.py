@@ -18,20 +18,12 @@ from sqlalchemy import select
 from lanet.certificates.models import Certificate
 from lanet.extensions import db as _db
 from lanet.network.models import Person
-from tests.fixtures.accounts import TEST_PASSWORD
+from tests.e2e.browser import sign_in
 from tests.fixtures.attendance import register
 from tests.fixtures.certificates import attend, days_from
 from tests.processes import start_worker
 
 PHONE = {"width": 390, "height": 844}
-
-
-def _sign_in(page, live_server: str, user) -> None:
-    page.goto(f"{live_server}/login?lang=en")
-    page.fill("input[name=email]", user.email)
-    page.fill("input[name=password]", TEST_PASSWORD)
-    page.locator("form button[type=submit]").first.click()
-    page.wait_for_load_state()
 
 
 def _text(pdf: bytes) -> str:
@@ -81,7 +73,7 @@ def test_staff_define_preview_produce_and_a_participant_downloads(
     _db.session.commit()
     staff = make_user("staff", language="en")
 
-    _sign_in(page, live_server, staff)
+    sign_in(page, live_server, staff.email)
     page.goto(f"{live_server}/events/{event.slug}?lang=en")
     page.get_by_role("link", name="Certificates", exact=True).click()
     expect(page.locator("h1")).to_have_text("Certificates")

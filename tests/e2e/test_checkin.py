@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from lanet.attendance import codes
 from lanet.attendance.models import Attendance
 from lanet.extensions import db as _db
-from tests.fixtures.accounts import TEST_PASSWORD
+from tests.e2e.browser import sign_in
 
 
 def _attendance_of(registration_id: int) -> int:
@@ -22,14 +22,6 @@ def _attendance_of(registration_id: int) -> int:
         .select_from(Attendance)
         .where(Attendance.registration_id == registration_id)
     )
-
-
-def _sign_in(page, live_server: str, user) -> None:
-    page.goto(f"{live_server}/login?lang=en")
-    page.fill("input[name=email]", user.email)
-    page.fill("input[name=password]", TEST_PASSWORD)
-    page.locator("form button[type=submit]").first.click()
-    page.wait_for_load_state()
 
 
 def _scan(page, code: str) -> None:
@@ -44,7 +36,7 @@ def test_check_in_by_typed_code_with_an_offline_queue(
     organizer = make_user("organizer", event=world.e1, language="en")
     ana = world.registrations[("ana", "e1")]
     bruno = world.registrations[("bruno", "e1")]
-    _sign_in(page, live_server, organizer)
+    sign_in(page, live_server, organizer.email)
     page.goto(f"{live_server}/manage/events/{world.e1.slug}/check-in?day=2014-06-02&lang=en")
     result = page.locator("#checkin-result")
     count = page.locator("#checkin-count")
@@ -103,7 +95,7 @@ def test_day_switch_follows_the_agenda_and_the_tally_names_the_day(
     organizer = make_user("organizer", event=world.e1, language="en")
     ana = world.registrations[("ana", "e1")]
     page.set_viewport_size({"width": 390, "height": 844})
-    _sign_in(page, live_server, organizer)
+    sign_in(page, live_server, organizer.email)
     page.goto(f"{live_server}/manage/events/{world.e1.slug}/check-in?lang=en")
 
     options = page.locator("#day-switch option")

@@ -18,7 +18,8 @@ from sqlalchemy import select
 from lanet.agenda.models import AgendaItem
 from lanet.events.models import Cycle, Event, Series
 from lanet.extensions import db as _db
-from tests.fixtures.accounts import TEST_PASSWORD, create_user
+from tests.e2e.browser import sign_in
+from tests.fixtures.accounts import create_user
 from tests.fixtures.mail import sink_env
 from tests.fixtures.registration import ensure_countries
 from tests.processes import start_worker
@@ -76,14 +77,6 @@ def _world() -> dict:
     return {"staff": staff, "organizer": organizer, "source": source}
 
 
-def _sign_in(page, live_server: str, email: str) -> None:
-    page.goto(f"{live_server}/login?lang=en")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", TEST_PASSWORD)
-    page.locator("form button[type=submit]").last.click()
-    page.wait_for_load_state()
-
-
 def _fits(page) -> bool:
     """Nothing reaches beyond the phone's 390 px (a mobile browser would widen its layout
     viewport to show it, so scrollWidth alone can say it fits when it does not)."""
@@ -127,7 +120,7 @@ def test_cycle_three_journey(db, live_server, browser, smtp_sink, service_env, a
     try:
         # --- staff: open cycle 3, copy cycle 2 part 1 into its part 1 -------------------------
         page = desk.new_page()
-        _sign_in(page, live_server, world["staff"].email)
+        sign_in(page, live_server, world["staff"].email)
         page.goto(f"{live_server}/account?lang=en")
         page.get_by_role("link", name="Events workspace").first.click()
         assert page.locator("h1").inner_text() == "Events workspace"
@@ -179,7 +172,7 @@ def test_cycle_three_journey(db, live_server, browser, smtp_sink, service_env, a
 
         # --- the workspace and the series page on a phone ------------------------------------
         staff_phone = phone.new_page()
-        _sign_in(staff_phone, live_server, world["staff"].email)
+        sign_in(staff_phone, live_server, world["staff"].email)
         staff_phone.goto(f"{live_server}/manage/events?lang=en&q=cycle+3")
         assert staff_phone.locator("[data-event=lemkin-c3-p1]").count() == 1
         staff_phone.screenshot(path=str(artifacts / "events-workspace-phone.png"), full_page=True)
@@ -224,7 +217,7 @@ def test_cycle_three_journey(db, live_server, browser, smtp_sink, service_env, a
         page.close()
         organizer_page = desk.new_page()
         desk.clear_cookies()
-        _sign_in(organizer_page, live_server, world["organizer"].email)
+        sign_in(organizer_page, live_server, world["organizer"].email)
         organizer_page.goto(f"{live_server}/manage/events/lemkin-c3-p1/move?lang=en")
         organizer_page.fill("#start_date", (start + timedelta(days=1)).isoformat())
         organizer_page.fill("#end_date", (end + timedelta(days=1)).isoformat())

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from lanet.extensions import db as _db
 from lanet.registration import notifications
 from lanet.registration.models import Invitation
-from tests.fixtures.accounts import TEST_PASSWORD
+from tests.e2e.browser import sign_in
 from tests.fixtures.registration import run_import_jobs
 
 PHONE = {"width": 390, "height": 844}
@@ -32,11 +32,7 @@ def test_the_progress_page_follows_the_worker_on_a_phone(
     context = browser.new_context(viewport=PHONE, has_touch=True)
     page = context.new_page()
     try:
-        page.goto(f"{live_server}/login?lang=en")
-        page.fill("input[name=email]", organizer.email)
-        page.fill("input[name=password]", TEST_PASSWORD)
-        page.locator("form button[type=submit]").last.click()
-        page.wait_for_load_state()
+        sign_in(page, live_server, organizer.email)
         page.goto(f"{live_server}/manage/events/{event.slug}/invitations?lang=en")
         page.set_input_files(
             "input[name='csv-file']",

@@ -12,7 +12,7 @@ from lanet.extensions import db as _db
 from lanet.mail.models import OutboxMessage
 from lanet.registration import invitations, service
 from lanet.registration.models import Invitation
-from tests.fixtures.accounts import TEST_PASSWORD
+from tests.e2e.browser import sign_in
 
 PHONE = {"width": 390, "height": 844}
 
@@ -54,11 +54,7 @@ def test_reminders_skip_the_registered_and_say_so_before_sending(
     context = browser.new_context(viewport=PHONE, has_touch=True)
     page = context.new_page()
     try:
-        page.goto(f"{live_server}/login?lang=en")
-        page.fill("input[name=email]", organizer.email)
-        page.fill("input[name=password]", TEST_PASSWORD)
-        page.locator("form button[type=submit]").last.click()
-        page.wait_for_load_state()
+        sign_in(page, live_server, organizer.email)
         page.goto(f"{live_server}/manage/events/{event.slug}/invitations?lang=en")
         plan = page.locator("[data-plan=remind]").inner_text()
         assert "Will reach 1." in plan

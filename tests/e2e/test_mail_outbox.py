@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from lanet.mail import service
 from lanet.mail.models import OutboxMessage
-from tests.fixtures.accounts import TEST_PASSWORD
+from tests.e2e.browser import sign_in
 from tests.fixtures.agenda import create_event
 
 
@@ -29,10 +29,7 @@ def test_staff_filter_the_outbox_and_send_a_failed_message_again(
     db.session.commit()
     staff = make_user("staff", email="outbox@e2e.lanet.example")
 
-    page.goto(f"{live_server}/login?lang=en")
-    page.get_by_label("Email").fill(staff.email)
-    page.get_by_label("Password").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, live_server, staff.email)
     page.locator("nav.main-nav").get_by_role("link", name="Outbox").click()
     page.wait_for_url(f"{live_server}/staff/outbox")
     assert page.locator("h1").inner_text().startswith("Outbox")

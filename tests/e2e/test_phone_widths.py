@@ -18,7 +18,7 @@ from lanet.agenda.models import AgendaItem
 from lanet.extensions import db as _db
 from lanet.network.models import Institution
 from lanet.registration.models import Invitation
-from tests.fixtures.accounts import TEST_PASSWORD
+from tests.e2e.browser import sign_in
 
 PHONE = {"width": 390, "height": 844}
 # The outermost elements reaching past the phone's right edge, to say what to fix.
@@ -76,14 +76,6 @@ def _pages(values: dict[str, object]) -> list[str]:
     return pages
 
 
-def _sign_in(page, live_server: str, user) -> None:
-    page.goto(f"{live_server}/login?lang=es")
-    page.fill("input[name=email]", user.email)
-    page.fill("input[name=password]", TEST_PASSWORD)
-    page.locator("form button[type=submit]").last.click()
-    page.wait_for_load_state()
-
-
 def test_every_page_fits_a_390px_phone(world, make_user, live_server, browser, artifacts):
     starts = datetime(2014, 6, 2, 12, tzinfo=UTC)
     item = AgendaItem(
@@ -124,7 +116,7 @@ def test_every_page_fits_a_390px_phone(world, make_user, live_server, browser, a
         page = context.new_page()
         try:
             if user is not None:
-                _sign_in(page, live_server, user)
+                sign_in(page, live_server, user.email, lang="es")
             for path in pages:
                 try:
                     response = page.goto(f"{live_server}{path}")

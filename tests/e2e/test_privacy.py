@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from lanet.network.models import Person
-from tests.fixtures.accounts import TEST_PASSWORD
+from tests.e2e.browser import sign_in
 
 
 def _fits(page) -> bool:
@@ -30,10 +30,7 @@ def test_people_export_and_erasure_in_the_browser(db, browser, make_user, live_s
     context = browser.new_context(viewport={"width": 390, "height": 844}, accept_downloads=True)
     page = context.new_page()
     try:
-        page.goto(f"{live_server}/login?lang=en")
-        page.get_by_label("Email").fill(staff.email)
-        page.get_by_label("Password").fill(TEST_PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
+        sign_in(page, live_server, staff.email)
         page.wait_for_url(f"{live_server}/account")
 
         page.goto(f"{live_server}/staff/people?q=huanca")

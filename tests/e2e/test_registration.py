@@ -12,6 +12,7 @@ from sqlalchemy import select
 from lanet.network.models import Person
 from lanet.registration import service
 from lanet.registration.models import Registration
+from tests.e2e.browser import sign_in
 from tests.fixtures.mail import sink_env
 from tests.processes import start_worker
 
@@ -130,7 +131,6 @@ def test_phone_registration_cancel_and_promotion(
 def test_organizer_approves_in_bulk_and_exports(
     db, make_event, make_user, live_server, page, artifacts
 ):
-    from tests.fixtures.accounts import TEST_PASSWORD
 
     event = make_event(capacity=2, quotas={"AR": 1}, requires_approval=True, slug="lemkin-approval")
     for number, country in enumerate(["AR", "AR", "BR"]):
@@ -146,10 +146,7 @@ def test_organizer_approves_in_bulk_and_exports(
             ),
         )
     organizer = make_user("organizer", event=event, email="organizer@e2e.lanet.example")
-    page.goto(f"{live_server}/login?lang=en")
-    page.get_by_label("Email").fill(organizer.email)
-    page.get_by_label("Password").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, live_server, organizer.email)
     page.goto(f"{live_server}/manage/events/{event.slug}/registrations?lang=en")
     for checkbox in page.locator("input[name=registration]").all():
         checkbox.check()

@@ -15,6 +15,7 @@ from lanet.mail.models import OutboxMessage
 from lanet.network.models import Person
 from lanet.registration import service
 from lanet.registration.models import Registration
+from tests.e2e.browser import sign_in
 
 PHONE = {"width": 390, "height": 844}
 
@@ -103,7 +104,6 @@ def test_quota_full_message_and_waiting_list_position(
 def test_organizer_promotes_from_the_waiting_list_or_is_told_why_not(
     db, make_event, make_user, live_server, browser, artifacts
 ):
-    from tests.fixtures.accounts import TEST_PASSWORD
 
     event = make_event(capacity=2, quotas={"AR": 1}, slug="lemkin-promote")
     people = [("Alba", "AR"), ("Beatriz", "AR"), ("Carlos", "BR"), ("Dora", "BR")]
@@ -121,11 +121,7 @@ def test_organizer_promotes_from_the_waiting_list_or_is_told_why_not(
     context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
     page = context.new_page()
     try:
-        page.goto(f"{live_server}/login?lang=en")
-        page.fill("input[name=email]", organizer.email)
-        page.fill("input[name=password]", TEST_PASSWORD)
-        page.locator("form button[type=submit]").last.click()
-        page.wait_for_load_state()
+        sign_in(page, live_server, organizer.email)
 
         base = f"{live_server}/manage/events/{event.slug}/registrations?lang=en"
         page.goto(f"{base}&q=dora+example")

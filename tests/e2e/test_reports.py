@@ -9,15 +9,7 @@ from pathlib import Path
 from pypdf import PdfReader
 
 from lanet.extensions import db as _db
-from tests.fixtures.accounts import TEST_PASSWORD
-
-
-def _sign_in(page, live_server: str, user) -> None:
-    page.goto(f"{live_server}/login?lang=es")
-    page.fill("input[name=email]", user.email)
-    page.fill("input[name=password]", TEST_PASSWORD)
-    page.locator("form button[type=submit]").last.click()
-    page.wait_for_load_state()
+from tests.e2e.browser import sign_in
 
 
 def test_report_pdf_downloaded_in_the_browser_prints_oswiecim(
@@ -30,7 +22,7 @@ def test_report_pdf_downloaded_in_the_browser_prints_oswiecim(
     context = browser.new_context(viewport={"width": 390, "height": 844}, accept_downloads=True)
     page = context.new_page()
     try:
-        _sign_in(page, live_server, staff)
+        sign_in(page, live_server, staff.email, lang="es")
         page.goto(f"{live_server}/staff/reports/2014?lang=es")
         page.screenshot(path=str(artifacts / "report-2014-es-390.png"), full_page=True)
         with page.expect_download() as download_info:
