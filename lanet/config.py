@@ -169,6 +169,9 @@ def load() -> dict:
         # addresses the page's box or the API's list sends inside the request; more are queued.
         "IMPORT_CHUNK_ROWS": _int("IMPORT_CHUNK_ROWS", 200),
         "INVITE_INLINE_MAX": _int("INVITE_INLINE_MAX", 50),
+        # A finished bulk send's rows (addresses, failure messages) are deleted this many days
+        # after it finished; the job's counts stay (docs/imports.md, "Privacy").
+        "IMPORT_ROWS_RETENTION_DAYS": _int("IMPORT_ROWS_RETENTION_DAYS", 30),
         # Logos and signature images on certificates: the largest upload accepted.
         "CERTIFICATE_IMAGE_MAX_BYTES": _int("CERTIFICATE_IMAGE_MAX_BYTES", 1024 * 1024),
         # Test configuration only, deliberately not read from the environment: the concurrency

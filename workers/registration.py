@@ -28,6 +28,11 @@ SCHEDULE = {
         "schedule": 60.0,
         "options": {"queue": "mail", "expires": 60.0},
     },
+    "import-rows-purge": {
+        "task": "lanet.registration.purge_import_rows",
+        "schedule": 3600.0,
+        "options": {"expires": 3600.0},
+    },
     "registration-reminders": {
         "task": "lanet.registration.send_reminders",
         "schedule": 3600.0,
@@ -88,3 +93,11 @@ def import_relay() -> int:
     from lanet.registration import import_jobs
 
     return import_jobs.relay()
+
+
+@shared_task(name="lanet.registration.purge_import_rows", ignore_result=True)
+def purge_import_rows() -> int:
+    """Deletes the rows of bulk sends finished longer ago than their retention period."""
+    from lanet.registration import import_jobs
+
+    return import_jobs.purge_old_rows()

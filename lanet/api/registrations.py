@@ -244,6 +244,13 @@ class ImportJobSchema(ma.Schema):
         metadata={"description": f"The first {import_jobs.FAILURES_SHOWN} failed rows"},
     )
     error = ma.fields.String(allow_none=True)
+    rows_purged = ma.fields.Boolean(
+        required=True,
+        metadata={
+            "description": "The rows were deleted after the retention period "
+            "(IMPORT_ROWS_RETENTION_DAYS): skipped_by and failures are empty, the counts stay"
+        },
+    )
     created_at = ma.fields.AwareDateTime(required=True)
     started_at = ma.fields.AwareDateTime(allow_none=True)
     finished_at = ma.fields.AwareDateTime(allow_none=True)

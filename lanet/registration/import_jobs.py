@@ -20,7 +20,7 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, insert, select
+from sqlalchemy import delete, func, insert, select
 
 from lanet.core import audit
 from lanet.core.dispatch import send_after_commit, send_task
@@ -266,6 +266,28 @@ def relay(now=None) -> int:
     return len(ids)
 
 
+def rows_retention() -> timedelta:
+    return timedelta(days=current_app.config["IMPORT_ROWS_RETENTION_DAYS"])
+
+
+def purge_old_rows(now=None) -> int:
+    """Deletes the rows of the sends that finished more than IMPORT_ROWS_RETENTION_DAYS ago:
+    the addresses and failure messages served the progress page, not the Network's records
+    (the invitations they caused stay). The jobs and their counts stay. Beat runs it hourly."""
+    limit = (now or utcnow()) - rows_retention()
+    old_jobs = select(ImportJob.id).where(
+        ImportJob.status.in_([ImportJobStatus.done, ImportJobStatus.failed]),
+        ImportJob.finished_at < limit,
+    )
+    deleted = db.session.execute(
+        delete(ImportJobRow)
+        .where(ImportJobRow.job_id.in_(old_jobs))
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return deleted
+
+
 def continue_later(job_id: int) -> bool:
     """The next chunk as its own task, so a long job never holds one worker for long."""
     return send_task(RUN_TASK, job_id, queue=QUEUE)
@@ -295,6 +317,12 @@ class Progress:
     def error(self) -> str | None:
         return error_text(self.job.error)
 
+    @property
+    def rows_purged(self) -> bool:
+        """Its rows are past their retention (purge_old_rows): the lists are gone, not empty."""
+        finished_at = self.job.finished_at
+        return finished_at is not None and finished_at < utcnow() - rows_retention()
+
     def as_dict(self) -> dict:
         job = self.job
         return {
@@ -315,6 +343,7 @@ class Progress:
                 {"row": f.row, "email": f.email, "reason": f.reason} for f in self.failures
             ],
             "error": self.error,
+            "rows_purged": self.rows_purged,
             "created_at": job.created_at,
             "started_at": job.started_at,
             "finished_at": job.finished_at,
