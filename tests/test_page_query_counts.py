@@ -116,7 +116,7 @@ def test_registrations_page_query_count_does_not_grow(fresh_client, db, sign_in,
     """The organizer's list of an event: the same statements with 10 registrations and with
     200 (it showed all of them, each person's institution and country loaded by selectinload,
     the list read twice; now one page of PAGE_SIZE, totals counted by the database)."""
-    from lanet.registration.queries import PAGE_SIZE
+    from lanet.registration.listing import PAGE_SIZE
 
     event = create_open_event(slug="counted-registrations", capacity=None)
     client = _signed_in(fresh_client, sign_in, make_user, "organizer", event)

@@ -13,7 +13,7 @@ from typing import TypeVar
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from lanet.core import tokens
 from lanet.core.boundary import parse_int
@@ -120,92 +120,6 @@ def registrations(event_id: int, filters: RegistrationFilter | None = None) -> l
         selectinload(Registration.person).selectinload(Person.country),
     )
     return list(db.session.scalars(query.order_by(Registration.created_at, Registration.id)))
-
-
-# Rows on one page of the organizers' list: an event of thousands is read a page at a time.
-PAGE_SIZE = 50
-
-
-@dataclass(frozen=True)
-class RegistrationPage:
-    """One page of the organizers' list (the shape `templates/staff/_pages.html` reads)."""
-
-    rows: list[Registration]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
-
-    @property
-    def first(self) -> int:
-        """The number of the page's first row (0 on an empty list)."""
-        return (self.page - 1) * self.per_page + 1 if self.rows else 0
-
-    @property
-    def last(self) -> int:
-        return (self.page - 1) * self.per_page + len(self.rows)
-
-
-def registrations_page(
-    event_id: int,
-    filters: RegistrationFilter,
-    page: int = 1,
-    per_page: int = PAGE_SIZE,
-    known_total: int | None = None,
-) -> RegistrationPage:
-    """One page of the registrations matching `filters`, in order of arrival, each with its
-    person and institution, and how many match: one statement whatever the event's size.
-    `known_total`: how many match when the caller has counted them already (the unfiltered
-    list: the sum of `overview`'s status totals); the page is then read through the index
-    on (event_id, created_at, id) alone, 50 rows instead of every row of the event. Else the
-    count rides along as a window. A page past the end shows the last one."""
-    matching = _matching(event_id, filters)
-    total_column = func.count().over().label("total")
-
-    def read(number: int, counted: bool) -> tuple[list[Registration], int]:
-        query = matching.add_columns(total_column) if not counted else matching
-        rows = db.session.execute(
-            query.options(contains_eager(Registration.person).joinedload(Person.institution))
-            .order_by(Registration.created_at, Registration.id)
-            .limit(per_page)
-            .offset((number - 1) * per_page)
-        ).all()
-        if counted:
-            return [row[0] for row in rows], known_total or 0
-        return [row[0] for row in rows], (rows[0].total if rows else 0)
-
-    page = max(page, 1)
-    if known_total is not None:
-        # Past the end: the last page, without a statement to find it.
-        page = min(page, max(1, -(-known_total // per_page)))
-        rows, total = read(page, True) if known_total else ([], 0)
-        return RegistrationPage(rows, total, page, per_page)
-    rows, total = read(page, False)
-    if not rows and page > 1:
-        # Past the end (or the list shrank): count, then show the last page.
-        total = db.session.scalar(select(func.count()).select_from(matching.subquery())) or 0
-        page = max(1, -(-total // per_page))
-        rows, total = read(page, False) if total else ([], 0)
-    return RegistrationPage(rows, total, page, per_page)
 
 
 def registration_ids(event_id: int, ids: list[int]) -> set[int]:

@@ -30,6 +30,7 @@ from lanet.registration import (
     forms,
     import_jobs,
     imports,
+    listing,
     queries,
     service,
     standing,
@@ -58,7 +59,7 @@ def registrations(slug: str, event: Event):
     filters = queries.RegistrationFilter.from_args(request.args)
     totals, choices = queries.overview(event.id)
     unfiltered = filters == queries.RegistrationFilter()
-    page = queries.registrations_page(
+    page = listing.registrations_page(
         event.id,
         filters,
         parse_int(request.args.get("page"), minimum=1) or 1,
