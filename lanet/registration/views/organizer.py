@@ -39,6 +39,7 @@ from lanet.registration import invitations as invitation_service
 from lanet.registration import nominations as nomination_service
 from lanet.registration.models import RegistrationStatus
 from lanet.registration.views import bp
+from lanet.registration.views.rows import registration_rows
 
 # --- Organizer pages -------------------------------------------------------------------------
 
@@ -70,7 +71,7 @@ def registrations(slug: str, event: Event):
         "registration/registrations.html",
         event=event,
         page=page,
-        rows=page.rows,
+        rows_html=registration_rows(page.rows, event.timezone),
         filters=filters,
         totals=totals,
         choices=choices,
