@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from lanet.accounts.passwords import MIN_LENGTH
+from lanet.core.forms import LanetForm
 
 # Database ids are 32-bit on PostgreSQL; a larger number names nothing.
 MAX_ID = 2**31 - 1
@@ -21,7 +21,7 @@ def _int_or_none(value: object) -> int | None:
     return number if number is not None and 0 < number <= MAX_ID else None
 
 
-class CleanForm(FlaskForm):
+class CleanForm(LanetForm):
     """Refuses NUL characters, which no name or address has and PostgreSQL cannot store."""
 
     def validate(self, extra_validators=None) -> bool:

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from lanet.agenda.labels import ITEM_KIND_LABELS
+from lanet.core.forms import LanetForm
 
 
-class AgendaItemForm(FlaskForm):
+class AgendaItemForm(LanetForm):
     kind = SelectField(_l("Kind"), choices=list(ITEM_KIND_LABELS.items()), default="session")
     day = DateField(_l("Day"), validators=[InputRequired(_l("Give the day."))])
     start = TimeField(_l("Start"), validators=[InputRequired(_l("Give the start time."))])
@@ -28,10 +28,10 @@ class AgendaItemForm(FlaskForm):
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=10000)])
 
 
-class ImportForm(FlaskForm):
+class ImportForm(LanetForm):
     file = FileField(_l("CSV file"), validators=[FileRequired(_l("Choose a CSV file."))])
     replace = BooleanField(_l("Replace the whole draft"))
 
 
-class ActionForm(FlaskForm):
+class ActionForm(LanetForm):
     """Publishing and deleting: a POST with the CSRF token and nothing else."""

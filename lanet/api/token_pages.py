@@ -9,7 +9,6 @@ from flask import Blueprint, abort, flash, make_response, redirect, render_templ
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms import DateField, SelectField, StringField
@@ -19,6 +18,7 @@ from lanet.accounts.decorators import permission_required
 from lanet.accounts.models import ApiToken, User
 from lanet.accounts.permissions import Action
 from lanet.api import tokens
+from lanet.core.forms import LanetForm
 from lanet.core.types import utcnow
 from lanet.extensions import db
 
@@ -27,7 +27,7 @@ bp = Blueprint("staff_tokens", __name__)
 DEFAULT_DAYS = 90
 
 
-class IssueForm(FlaskForm):
+class IssueForm(LanetForm):
     user_id = SelectField(_l("For the user"), coerce=int, validate_choice=False)
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     expires_on = DateField(_l("Expires on"), validators=[Optional()])
@@ -39,7 +39,7 @@ class IssueForm(FlaskForm):
             raise ValidationError(_l("Choose a day after today."))
 
 
-class RevokeForm(FlaskForm):
+class RevokeForm(LanetForm):
     pass
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -17,6 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 
 from lanet.attendance.models import SummaryFrequency
+from lanet.core.forms import LanetForm
 
 FREQUENCY_LABELS = {
     SummaryFrequency.event_end: _l("After each event ends"),
@@ -25,7 +25,7 @@ FREQUENCY_LABELS = {
 }
 
 
-class CheckInForm(FlaskForm):
+class CheckInForm(LanetForm):
     code = StringField(
         _l("Check-in code"),
         validators=[DataRequired(message=_l("Scan or type a check-in code.")), Length(max=80)],
@@ -35,7 +35,7 @@ class CheckInForm(FlaskForm):
     nonce = HiddenField(validators=[Optional(), Length(max=64)])
 
 
-class DayForm(FlaskForm):
+class DayForm(LanetForm):
     """The check-in page's day switch: a GET form, so the whole page (tally, list, scans) is
     that day's; a script submits it on change, its button does so without script."""
 
@@ -45,12 +45,12 @@ class DayForm(FlaskForm):
     day = SelectField(_l("Check-in day"))
 
 
-class ManualCheckInForm(FlaskForm):
+class ManualCheckInForm(LanetForm):
     registration_id = HiddenField(validators=[DataRequired()])
     day = SelectField(_l("Day"), validate_choice=True)
 
 
-class ImportForm(FlaskForm):
+class ImportForm(LanetForm):
     sheet = FileField(
         _l("Sign-in sheet (CSV or XLSX)"),
         validators=[
@@ -60,7 +60,7 @@ class ImportForm(FlaskForm):
     )
 
 
-class SubscriptionForm(FlaskForm):
+class SubscriptionForm(LanetForm):
     frequencies = SelectMultipleField(
         _l("Send me attendance summaries"),
         choices=[(value.value, label) for value, label in FREQUENCY_LABELS.items()],
@@ -70,7 +70,7 @@ class SubscriptionForm(FlaskForm):
     )
 
 
-class SendSummaryForm(FlaskForm):
+class SendSummaryForm(LanetForm):
     """The totals page's "send a summary now": one event (a searchable field: the list of
     events is long) or a span of days, to oneself or also to the subscribed staff."""
 

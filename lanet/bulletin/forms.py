@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -18,6 +17,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Optio
 
 from lanet.bulletin.content import MAX_MARKDOWN
 from lanet.bulletin.labels import KIND_LABELS, LANGUAGE_NAMES
+from lanet.core.forms import LanetForm
 
 LANGUAGE_CHOICES = list(LANGUAGE_NAMES.items())
 
@@ -26,31 +26,31 @@ def kind_choices() -> list[tuple[str, str]]:
     return [(value, str(label)) for value, label in KIND_LABELS.items()]
 
 
-class NewBulletinForm(FlaskForm):
+class NewBulletinForm(LanetForm):
     start = DateField(_l("First day of the period"), validators=[InputRequired()])
     end = DateField(_l("Last day of the period"), validators=[InputRequired()])
 
 
-class EditForm(FlaskForm):
+class EditForm(LanetForm):
     title = StringField(_l("Subject"), validators=[DataRequired(), Length(max=200)])
     body = TextAreaField(
         _l("Text (Markdown)"), validators=[DataRequired(), Length(max=MAX_MARKDOWN)]
     )
 
 
-class TestSendForm(FlaskForm):
+class TestSendForm(LanetForm):
     language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
 
 
-class SendForm(FlaskForm):
+class SendForm(LanetForm):
     list_id = SelectField(_l("Distribution list"), coerce=int, validate_choice=True)
 
 
-class ButtonForm(FlaskForm):
+class ButtonForm(LanetForm):
     """A button with CSRF protection."""
 
 
-class ContactForm(FlaskForm):
+class ContactForm(LanetForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
     name = StringField(_l("Name"), validators=[Optional(), Length(max=250)])
     country = SelectField(_l("Country"), validate_choice=True)
@@ -60,20 +60,20 @@ class ContactForm(FlaskForm):
     kind = SelectField(_l("Kind of contact"), choices=kind_choices)
 
 
-class ImportForm(FlaskForm):
+class ImportForm(LanetForm):
     file = FileField(
         _l("CSV file"),
         validators=[FileRequired(), FileAllowed(["csv", "txt"], _l("A .csv file, please."))],
     )
 
 
-class ListForm(FlaskForm):
+class ListForm(LanetForm):
     name = StringField(_l("Name of the list"), validators=[DataRequired(), Length(max=200)])
     countries = SelectMultipleField(_l("Countries (none: all)"), validate_choice=True)
     kinds = SelectMultipleField(_l("Kinds of contact (none: all)"), choices=kind_choices)
 
 
-class SubscribeForm(FlaskForm):
+class SubscribeForm(LanetForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
     name = StringField(_l("Name"), validators=[Optional(), Length(max=250)])
     country = SelectField(_l("Country"), validate_choice=True)

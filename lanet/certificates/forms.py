@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     HiddenField,
@@ -15,6 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from lanet.core.forms import LanetForm
 from lanet.core.text import WholeNumberField
 
 LANGUAGE_LABELS = {"es": "Español", "pt": "Português", "en": "English"}
@@ -25,7 +25,7 @@ class _Checkboxes(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
-class TemplateForm(FlaskForm):
+class TemplateForm(LanetForm):
     title_es = StringField(_l("Title (Español)"), validators=[Length(max=200)])
     body_es = TextAreaField(_l("Text (Español)"), validators=[Length(max=2000)])
     title_pt = StringField(_l("Title (Português)"), validators=[Length(max=200)])
@@ -50,7 +50,7 @@ class TemplateForm(FlaskForm):
     )
 
 
-class ImageForm(FlaskForm):
+class ImageForm(LanetForm):
     kind = SelectField(
         _l("Kind"),
         choices=[("logo", _l("Logo")), ("signature", _l("Signature"))],
@@ -63,7 +63,7 @@ class ImageForm(FlaskForm):
     signer_position = StringField(_l("Signer's position"), validators=[Optional(), Length(max=200)])
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(LanetForm):
     person_id = HiddenField(validators=[DataRequired()])
     decision = SelectField(
         _l("Decision"),
@@ -73,19 +73,19 @@ class DecisionForm(FlaskForm):
     reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
 
 
-class ClearDecisionForm(FlaskForm):
+class ClearDecisionForm(LanetForm):
     person_id = HiddenField(validators=[DataRequired()])
 
 
-class WithdrawForm(FlaskForm):
+class WithdrawForm(LanetForm):
     reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
 
 
-class ProduceForm(FlaskForm):
+class ProduceForm(LanetForm):
     pass
 
 
-class VerifyForm(FlaskForm):
+class VerifyForm(LanetForm):
     class Meta:
         csrf = False  # a public lookup that changes nothing
 

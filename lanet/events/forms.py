@@ -6,7 +6,6 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -23,6 +22,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Numbe
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from lanet.core.boundary import parse_int
+from lanet.core.forms import LanetForm
 from lanet.core.text import WholeNumberField
 from lanet.events.labels import KIND_LABELS
 from lanet.events.validation import EventInput, valid_timezone
@@ -55,7 +55,7 @@ def _optional_int(value):
     return number
 
 
-class EventForm(FlaskForm):
+class EventForm(LanetForm):
     kind = SelectField(_l("Kind"), validators=[DataRequired()])
     cycle_id = SelectField(_l("Series and cycle"), coerce=_optional_int, validate_choice=False)
     part_number = WholeNumberField(_l("Part"), validators=[Optional(), NumberRange(min=1, max=12)])
@@ -205,7 +205,7 @@ def kind_choices() -> list[tuple[str, str]]:
     return [(kind, label) for kind, label in KIND_LABELS.items()]
 
 
-class MoveForm(FlaskForm):
+class MoveForm(LanetForm):
     start_date = DateField(_l("New first day"), validators=[InputRequired()])
     end_date = DateField(_l("New last day"), validators=[InputRequired()])
     start_time = TimeField(_l("Starts at"), validators=[Optional()])
@@ -213,7 +213,7 @@ class MoveForm(FlaskForm):
     confirm = HiddenField()
 
 
-class CancelForm(FlaskForm):
+class CancelForm(LanetForm):
     reason_es = TextAreaField(_l("Reason in Spanish"), validators=[Length(max=2000)])
     reason_pt = TextAreaField(_l("Reason in Portuguese"), validators=[Length(max=2000)])
     reason_en = TextAreaField(_l("Reason in English"), validators=[Length(max=2000)])
@@ -227,11 +227,11 @@ class CancelForm(FlaskForm):
         }
 
 
-class StatusForm(FlaskForm):
+class StatusForm(LanetForm):
     action = HiddenField(validators=[DataRequired()])
 
 
-class SeriesForm(FlaskForm):
+class SeriesForm(LanetForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=64)])
     name_es = StringField(_l("Name in Spanish"), validators=[Length(max=300)])
     name_pt = StringField(_l("Name in Portuguese"), validators=[Length(max=300)])
@@ -242,7 +242,7 @@ class SeriesForm(FlaskForm):
     description = TextAreaField(_l("Description"), validators=[Length(max=5000)])
 
 
-class OrganizerForm(FlaskForm):
+class OrganizerForm(LanetForm):
     user_id = SelectField(_l("An existing user"), coerce=_optional_int, validate_choice=False)
     email = EmailField(_l("Or invite by email"), validators=[Optional(), Email(), Length(max=254)])
     first_name = StringField(_l("First name"), validators=[Length(max=120)])
@@ -252,7 +252,7 @@ class OrganizerForm(FlaskForm):
     )
 
 
-class CopyForm(FlaskForm):
+class CopyForm(LanetForm):
     source = SelectField(_l("Copy from"), validate_choice=False)
     start_date = DateField(_l("New first day"), validators=[InputRequired()])
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import Length, NumberRange, Optional
 
+from lanet.core.forms import LanetForm
 from lanet.core.text import WholeNumberField
 from lanet.mail.models import OutboxStatus
 
@@ -18,7 +18,7 @@ STATUS_LABELS = {
 }
 
 
-class OutboxFilterForm(FlaskForm):
+class OutboxFilterForm(LanetForm):
     """Read from the query string; a filter changes nothing, so it needs no CSRF token."""
 
     class Meta:
@@ -34,5 +34,5 @@ class OutboxFilterForm(FlaskForm):
     page = WholeNumberField(validators=[Optional(), NumberRange(min=1)], maximum=100000)
 
 
-class ResendForm(FlaskForm):
+class ResendForm(LanetForm):
     """Only the CSRF token: the message is named in the URL."""

@@ -35,7 +35,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, bindparam, func, or_, select, text, update
 from sqlalchemy.orm import selectinload
 
-from lanet.core import audit, dispatch, signals
+from lanet.core import audit, dispatch, rows, signals
 from lanet.core.types import utcnow
 from lanet.extensions import db
 from lanet.mail import compose, pacing, transport
@@ -96,16 +96,18 @@ def queue_message(
     event_id: int | None = None,
     calendar_ics: bytes | None = None,
     calendar_method: str | None = None,
+    calendar_later: bool = False,
     attachments: Iterable[Attachment] = (),
     headers: dict[str, str] | None = None,
+    now: bool = False,
 ) -> OutboxMessage:
     """Adds the message to the current session; nothing is sent unless the caller commits.
-
     `template` names `templates/mail/<template>.subject.txt`, `.txt` and `.html`; `context`
     must be JSON-serialisable, since a worker renders it later in `language`.
-    `calendar_method` is REQUEST (the default with a calendar) or CANCEL.
-    `headers` are added to the email as they are (e.g. List-Unsubscribe, RFC 8058); they may
-    not replace the headers the outbox itself sets.
+    `calendar_method` is REQUEST (the default with a calendar) or CANCEL; `calendar_later`: a
+    REQUEST whose bytes the worker builds when it renders (`signals.message_calendar`).
+    `headers` are added as they are (List-Unsubscribe, RFC 8058), never replacing the outbox's.
+    `now` (no attachments): the row is written at once by a Core INSERT (lanet/core/rows.py).
     """
     message = OutboxMessage(
         message_id=new_message_id(),
@@ -117,13 +119,13 @@ def queue_message(
         headers=compose.extra_headers(headers),
         event_id=event_id,
         calendar_ics=calendar_ics,
-        calendar_method=(calendar_method or "REQUEST") if calendar_ics else None,
+        calendar_method=(calendar_method or "REQUEST") if calendar_ics or calendar_later else None,
         attachments=[
             OutboxAttachment(filename=a.filename, content_type=a.content_type, content=a.content)
             for a in attachments
         ],
     )
-    db.session.add(message)
+    (rows.insert_now if now and not message.attachments else db.session.add)(message)
     dispatch.send_after_commit(DELIVER_TASK, queue="mail")
     return message
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -16,6 +15,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
 from lanet.core.boundary import parse_int
+from lanet.core.forms import LanetForm
 from lanet.core.text import OneLine
 from lanet.network.models import InstitutionKind
 
@@ -63,7 +63,7 @@ class InstitutionFields:
             raise ValidationError(_l("Choose your institution or type its name."))
 
 
-class RegistrationForm(InstitutionFields, FlaskForm):
+class RegistrationForm(InstitutionFields, LanetForm):
     first_name = StringField(
         _l("First name"), validators=[DataRequired(), Length(max=120), OneLine()]
     )
@@ -90,7 +90,7 @@ class RegistrationForm(InstitutionFields, FlaskForm):
     invitation = HiddenField()
 
 
-class ChangeForm(InstitutionFields, FlaskForm):
+class ChangeForm(InstitutionFields, LanetForm):
     institution = SelectField(_l("Institution"), coerce=_optional_int, validate_choice=False)
     new_institution_name = StringField(
         _l("Or the name of your institution, if it is not listed"),
@@ -103,15 +103,15 @@ class ChangeForm(InstitutionFields, FlaskForm):
     language = SelectField(_l("Language for emails"), choices=LANGUAGE_CHOICES)
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(LanetForm):
     """A button with CSRF protection (cancel, accept an offer, decline an invitation)."""
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(LanetForm):
     reason = TextAreaField(_l("Reason (sent to the registrant)"), validators=[Length(max=2000)])
 
 
-class InviteForm(FlaskForm):
+class InviteForm(LanetForm):
     emails = TextAreaField(
         _l("Email addresses (one per line, or separated by commas)"),
         validators=[DataRequired(), Length(max=100_000)],
@@ -119,7 +119,7 @@ class InviteForm(FlaskForm):
     language = SelectField(_l("Language of the invitation"), choices=LANGUAGE_CHOICES)
 
 
-class ReminderScheduleForm(FlaskForm):
+class ReminderScheduleForm(LanetForm):
     reminder_days = StringField(
         _l("Remind those who have not answered, days before registration closes"),
         validators=[Length(max=40)],
@@ -127,14 +127,14 @@ class ReminderScheduleForm(FlaskForm):
     )
 
 
-class InviteCsvForm(FlaskForm):
+class InviteCsvForm(LanetForm):
     file = FileField(
         _l("CSV file (email, language)"),
         validators=[FileRequired(), FileAllowed(["csv", "txt"], _l("A .csv file, please."))],
     )
 
 
-class NominationForm(FlaskForm):
+class NominationForm(LanetForm):
     event = SelectField(_l("Event"), coerce=_optional_int, validate_choice=False)
     first_name = StringField(
         _l("First name"), validators=[DataRequired(), Length(max=120), OneLine()]
@@ -155,7 +155,7 @@ class NominationForm(FlaskForm):
             raise ValidationError(_l("Choose an event from the list."))
 
 
-class NominationCsvForm(FlaskForm):
+class NominationCsvForm(LanetForm):
     event = SelectField(_l("Event"), coerce=_optional_int, validate_choice=False)
     file = FileField(
         _l("CSV file"),

@@ -147,10 +147,12 @@ def send(
     calendar: bytes | None = None,
     *,
     waiting: standing.Waiting | None = None,
+    now: bool = False,
     **extra,
 ) -> OutboxMessage | None:
     """Queues the registrant's email; None when the person has no address. `waiting`: where
-    a waitlisted registrant stands, when the caller already knows it."""
+    a waitlisted registrant stands, when the caller already knows it. `now`: the outbox row
+    is written at once (`queue_message`)."""
     person, event = registration.person, registration.event
     if not person.email:
         return None
@@ -193,9 +195,9 @@ def send(
         event_id=event.id,
         calendar_ics=calendar_ics,
         calendar_method=calendar_method,
+        calendar_later=deferred,  # the bytes come when the worker renders the message
+        now=now,
     )
-    if deferred and message is not None:
-        message.calendar_method = "REQUEST"  # the bytes come when the worker renders it
     return message
 
 

@@ -6,10 +6,14 @@ details, whatever the form says, so typing someone's address rewrites nothing of
 
 from __future__ import annotations
 
+import functools
+from dataclasses import dataclass
+
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import String, and_, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
+from lanet.core import rows
 from lanet.core.types import utcnow
 from lanet.extensions import db
 from lanet.network.models import LANGUAGES, Country, Institution, InstitutionKind, Person
@@ -71,20 +75,48 @@ def _find_institution(name: str, country_code: str | None) -> Institution | None
     )
 
 
-def _person_and_country(email: str, country_code: str | None) -> tuple[Person | None, bool]:
-    """(the person with this address, whether the country exists) in one round trip: the
-    country's row LEFT JOINed with the person (issue 16: one lookup per registration)."""
-    if not country_code:
-        return find_person(email), False
-    row = db.session.execute(
+@dataclass(frozen=True)
+class _Lookup:
+    person: Person | None
+    country_known: bool
+    # The id of the institution of that country with the typed name, if there is one.
+    institution_id: int | None = None
+
+
+_EMAIL = bindparam("lookup_email", type_=String)
+_COUNTRY = bindparam("lookup_country", type_=String)
+_NAME = bindparam("lookup_name", type_=String)
+
+
+@functools.cache
+def _lookup_statement(with_name: bool):
+    """The country's row LEFT JOINed with the person of the address and, when a name was
+    typed, the institution of that country with that name: one round trip for what a
+    registration looks up (issue 16). Built once, with bound parameters."""
+    query = (
         select(Country.code, Person)
         .select_from(Country)
-        .outerjoin(Person, Person.email == email)
-        .where(Country.code == country_code)
-    ).first()
+        .outerjoin(Person, Person.email == _EMAIL)
+        .where(Country.code == _COUNTRY)
+    )
+    if with_name:
+        query = query.add_columns(Institution.id.label("institution_id")).outerjoin(
+            Institution,
+            and_(func.lower(Institution.name) == _NAME, Institution.country_code == Country.code),
+        )
+    return query
+
+
+def _lookup(email: str, country_code: str | None, name: str) -> _Lookup:
+    if not country_code:
+        return _Lookup(find_person(email), False)
+    params = {"lookup_email": email, "lookup_country": country_code}
+    if name:
+        params["lookup_name"] = name.lower()
+    row = db.session.execute(_lookup_statement(bool(name)), params).first()
     if row is None:  # no such country: the person may still be a returning one
-        return find_person(email), False
-    return row.Person, True
+        return _Lookup(find_person(email), False)
+    return _Lookup(row.Person, True, row.institution_id if name else None)
 
 
 def person_for(
@@ -102,24 +134,30 @@ def person_for(
     """(person, returning). A returning email keeps its stored details: typing someone's
     address must not let anyone rewrite that person's data."""
     email = normalize_email(email)
-    person, country_known = _person_and_country(email, country_code)
-    if person is not None:
-        return person, True
-    if country_code and not country_known:
+    # The typed institution is looked for only when none was chosen from the list.
+    name = "" if institution_id else (new_institution_name or "").strip()
+    found = _lookup(email, country_code, name)
+    if found.person is not None:
+        return found.person, True
+    if country_code and not found.country_known:
         raise RegistrationError(str(_l("Choose a country from the list.")), "country")
-    institution = institution_for(
-        country_code, institution_id, new_institution_name, new_institution_kind
-    )
+    if found.institution_id is not None:
+        chosen = found.institution_id
+    else:
+        institution = institution_for(
+            country_code, institution_id, new_institution_name, new_institution_kind
+        )
+        chosen = institution.id if institution else None
     person = Person(
         first_name=first_name.strip(),
         last_name=last_name.strip(),
         email=email,
         country_code=country_code or None,
-        institution_id=institution.id if institution else None,
+        institution_id=chosen,
         position=(position or "").strip() or None,
         language=language if language in LANGUAGES else "es",
         consent_data_processing_at=utcnow(),
     )
-    db.session.add(person)
-    db.session.flush()
+    # One Core INSERT instead of a flush of the unit of work (lanet/core/rows.py).
+    rows.insert_now(person)
     return person, False
