@@ -86,3 +86,80 @@ def test_a_savepoint_rolled_back_drops_only_its_own_work(db, sent):
     assert sent == []
     db.session.commit()
     assert sorted(args for _name, args, _kw, _q in sent) == [(1,), (3,)]
+
+
+# --- waking a task that does whatever is due (mail delivery), coalesced per process ---------
+
+
+@pytest.fixture
+def timed_sends(app, monkeypatch):
+    """The wake sends, with when each was made; DISPATCH_WAKE_SECONDS 0.3 (tests run with 0)."""
+    import time
+
+    calls: list[tuple[str, str | None, float]] = []
+    celery_app = app.extensions["celery"]
+
+    def send_task(name, args=(), kwargs=None, **options):
+        calls.append((name, options.get("queue"), time.monotonic()))
+
+    monkeypatch.setattr(celery_app, "send_task", send_task)
+    monkeypatch.setitem(app.config, "DISPATCH_WAKE_SECONDS", 0.3)
+    monkeypatch.setattr(dispatch, "_WAKERS", {})
+    yield calls
+    dispatch.wait_for_wakes()
+
+
+def _commit_a_wake(db) -> float:
+    import time
+
+    _change(db)
+    dispatch.wake_after_commit("lanet.test.due", queue="mail")
+    db.session.commit()
+    db.session.query(StoredFile).delete()
+    db.session.commit()
+    return time.monotonic()
+
+
+def test_a_wake_is_sent_at_once_then_once_per_window_covering_every_commit(db, timed_sends):
+    import time
+
+    committed = [_commit_a_wake(db) for _ in range(5)]
+    assert len(timed_sends) == 1  # the first at once, the four others wait for the window's end
+    assert timed_sends[0][2] <= committed[0]
+    dispatch.wait_for_wakes()
+    assert [(name, queue) for name, queue, _at in timed_sends] == [("lanet.test.due", "mail")] * 2
+    first, second = timed_sends[0][2], timed_sends[1][2]
+    # The second send starts after every commit it covers, and within the window of the first.
+    assert second >= committed[-1]
+    assert 0.25 <= second - first <= 1.5
+    # A commit after the window: sent at once again.
+    time.sleep(0.35)
+    _commit_a_wake(db)
+    assert len(timed_sends) == 3
+    dispatch.wait_for_wakes()
+    assert len(timed_sends) == 3
+
+
+def test_a_wake_is_not_sent_after_a_rollback(db, timed_sends):
+    _change(db)
+    dispatch.wake_after_commit("lanet.test.due", queue="mail")
+    db.session.rollback()
+    dispatch.wait_for_wakes()
+    assert timed_sends == []
+
+
+def test_a_scheduled_wake_that_meets_a_broker_failure_is_logged(app, db, monkeypatch, caplog):
+    monkeypatch.setitem(app.config, "DISPATCH_WAKE_SECONDS", 0.2)
+    monkeypatch.setattr(dispatch, "_WAKERS", {})
+    calls = []
+
+    def down(*args, **kwargs):
+        calls.append(args)
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr(app.extensions["celery"], "send_task", down)
+    _commit_a_wake(db)
+    _commit_a_wake(db)
+    dispatch.wait_for_wakes()
+    assert len(calls) == 2
+    assert caplog.text.count("broker unavailable") == 2

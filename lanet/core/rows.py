@@ -11,11 +11,11 @@ UPDATEs as usual.
 from __future__ import annotations
 
 import functools
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import Table, insert
+from sqlalchemy import insert
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm import Mapper, make_transient_to_detached
 
 from lanet.extensions import db
 
@@ -23,10 +23,13 @@ T = TypeVar("T")
 
 
 @functools.cache
-def _insert(table: Table):
-    # Built once per table; the values come as bound parameters, so SQLAlchemy compiles it
-    # once per set of columns given.
-    return insert(table)
+def _plan(mapper: Mapper) -> tuple[Any, tuple[tuple[str, str], ...], tuple[str, ...]]:
+    """Per mapped class, once: its INSERT (the values come as bound parameters, so SQLAlchemy
+    compiles it once per set of columns given), its (attribute, column) pairs, and its
+    primary key's columns."""
+    table = mapper.local_table
+    pairs = tuple((prop.key, prop.columns[0].key) for prop in mapper.column_attrs)
+    return insert(table), pairs, tuple(c.key for c in table.primary_key.columns)
 
 
 def insert_now(instance: T) -> T:
@@ -36,22 +39,17 @@ def insert_now(instance: T) -> T:
     one refers to must be written already (the caller's order), and collections must be empty.
     """
     state = sa_inspect(instance)
-    mapper = state.mapper
-    table = mapper.local_table
-    values = {}
-    for prop in mapper.column_attrs:
-        value = state.dict.get(prop.key)
-        if value is not None:
-            values[prop.columns[0].key] = value
-    result = db.session.execute(_insert(table), values)
-    # What the row got: the primary key, and each Python-side default (times, flags).
+    statement, pairs, primary_key = _plan(state.mapper)
+    attributes = state.dict
+    values = {column: attributes[key] for key, column in pairs if attributes.get(key) is not None}
+    result = db.session.execute(statement, values)
+    # What the row got, as a flush would set it: the primary key, and each Python-side default
+    # (times, flags). Set as loaded values: make_transient_to_detached takes them as committed.
     written = dict(result.last_inserted_params())
-    for column, key in zip(table.primary_key.columns, result.inserted_primary_key, strict=True):
-        written[column.key] = key
-    for prop in mapper.column_attrs:
-        key = prop.columns[0].key
-        if key in written and state.dict.get(prop.key) is None:
-            setattr(instance, prop.key, written[key])
+    written.update(zip(primary_key, result.inserted_primary_key, strict=True))
+    for key, column in pairs:
+        if attributes.get(key) is None and column in written:
+            attributes[key] = written[column]
     make_transient_to_detached(instance)
     db.session.add(instance)
     return instance

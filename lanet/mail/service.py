@@ -126,7 +126,7 @@ def queue_message(
         ],
     )
     (rows.insert_now if now and not message.attachments else db.session.add)(message)
-    dispatch.send_after_commit(DELIVER_TASK, queue="mail")
+    dispatch.wake_after_commit(DELIVER_TASK, queue="mail")
     return message
 
 
