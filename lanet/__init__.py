@@ -28,11 +28,14 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     from lanet import models  # noqa: F401  (every table registered before migrations run)
     from lanet.accounts import login
-    from lanet.core import i18n, logging, pagecache, web
+    from lanet.core import connections, i18n, logging, pagecache, web
     from lanet.extensions import celery_init_app, csrf, db, limiter, mail, migrate
 
     logging.init_app(app)  # first: every later line is structured and has a request id
+    connections.configure(app)
     db.init_app(app)
+    with app.app_context():
+        connections.install(app, db.engine)
     migrate.init_app(app, db, directory=str(config.ROOT / "migrations"), render_as_batch=True)
     mail.init_app(app)
     csrf.init_app(app)

@@ -113,6 +113,8 @@ def load() -> dict:
         "TOKEN_KEY": os.environ.get("TOKEN_KEY", ""),
         "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "SQLALCHEMY_DATABASE_URI": _sqlalchemy_url(instance),
+        # A connection the server dropped is replaced on checkout; on psycopg without the ping's
+        # round trip (lanet/core/connections.py).
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": os.environ.get("REDIS_URL", ""),
         "MAIL_SERVER": mail_server,

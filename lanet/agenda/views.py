@@ -20,7 +20,7 @@ from lanet.agenda.labels import ITEM_KIND_LABELS
 from lanet.agenda.models import AgendaItem
 from lanet.core.i18n import current_language, labels_in_language
 from lanet.core.pagecache import cache_page
-from lanet.events.access import event_for, event_required
+from lanet.events.access import EventNotFound, event_required, may_see
 from lanet.events.models import Event
 from lanet.extensions import db
 
@@ -64,7 +64,7 @@ class Row:
     viewer_end: datetime | None
 
 
-def viewer_zone(event: Event) -> ZoneInfo | None:
+def viewer_zone(event: Event | queries.AgendaEvent) -> ZoneInfo | None:
     """The visitor's zone from ?tz= (set by agenda-tz.js or typed), when it is not the event's."""
     name = (request.args.get("tz") or "").strip()
     if not name or name == event.timezone or len(name) > 64:
@@ -92,14 +92,14 @@ def by_day(
     return days
 
 
-# What the public agenda shows of its event (the page's time: issue 16).
-PUBLIC_AGENDA_EVENT_COLUMNS = (Event.title, Event.title_translations, Event.timezone)
-
-
 @bp.get("/events/<slug>/agenda")
 def public_agenda(slug: str):
-    event = event_for(slug, related=False, only=PUBLIC_AGENDA_EVENT_COLUMNS)
-    version = queries.latest_version(event.id)
+    language = current_language()
+    # The event and its published version in one read, as plain rows (issue 16).
+    found = queries.public_agenda(slug, language)
+    if found is None or not may_see(found[0]):
+        raise EventNotFound()
+    event, version = found
     entries = [queries.AgendaEntry.from_json(item) for item in version.items] if version else []
     zone = ZoneInfo(event.timezone)
     viewer = viewer_zone(event)
@@ -118,7 +118,7 @@ def public_agenda(slug: str):
         version=version,
         days=days,
         viewer=viewer,
-        language=current_language(),
+        language=language,
     )
 
 

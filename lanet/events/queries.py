@@ -13,6 +13,7 @@ from sqlalchemy import extract, func, select
 from sqlalchemy.orm import joinedload
 
 from lanet.core.boundary import parse_int
+from lanet.core.reads import read_rows
 from lanet.core.types import utcnow
 from lanet.events.models import Event, EventKind, EventStatus
 from lanet.extensions import db
@@ -80,7 +81,7 @@ class EventCard:
     country_name: str | None
 
 
-def _translated(translations, language: str, fallback):
+def translated_column(translations, language: str, fallback):
     """SQL for `(translations or {}).get(language) or fallback`, as Event.display_title reads
     it: the database picks the language, so the page parses no JSON."""
     return func.coalesce(func.nullif(translations[language].as_string(), ""), fallback)
@@ -95,8 +96,8 @@ def _cards_statement(language: str):
             Event.slug,
             Event.kind,
             Event.status,
-            _translated(Event.title_translations, language, Event.title).label("title"),
-            _translated(Event.city_translations, language, Event.city).label("city"),
+            translated_column(Event.title_translations, language, Event.title).label("title"),
+            translated_column(Event.city_translations, language, Event.city).label("city"),
             Event.start_date,
             Event.end_date,
             Event.date_precision,
@@ -117,7 +118,7 @@ def public_event_cards(filters: EventFilter, language: str) -> list[EventCard]:
     statement, whatever the number of events."""
     countries: dict[str, CountryName] = {}
     cards = []
-    for row in db.session.execute(_filtered(_cards_statement(language), filters)):
+    for row in read_rows(_filtered(_cards_statement(language), filters)):
         country = None
         if row.code is not None:
             country = countries.get(row.code)
