@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import hmac
+from collections.abc import Hashable
 
 from flask import Flask, g
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from lanet.accounts.models import User
-from lanet.core import access
+from lanet.core import access, layout
 from lanet.extensions import db, login_manager
 
 
@@ -51,6 +53,16 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = _l("Please sign in to see this page.")
     login_manager.session_protection = "strong"
     app.before_request(_forget_previous_user)
+    layout.layout_key(app, _layout_roles)
+
+
+def _layout_roles() -> Hashable:
+    """What the page header's navigation depends on for a signed-in visitor: the links are
+    shown by permission (`can`, focal point countries), and permissions follow the roles."""
+    user = current_user
+    if not user.is_authenticated:
+        return None
+    return user.is_active, frozenset((r.role, r.event_id, r.country_code) for r in user.roles)
 
 
 def _forget_previous_user() -> None:

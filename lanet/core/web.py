@@ -180,10 +180,11 @@ def security_headers(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    from lanet.core import boundary, errors
+    from lanet.core import boundary, errors, layout
 
     errors.init_app(app)
     boundary.init_app(app)
+    layout.init_app(app)
     app.jinja_env.filters["in_zone"] = format_in_zone
     app.jinja_env.filters["time_in_zone"] = format_time_in_zone
     app.jinja_env.globals["format_date_range"] = format_date_range
