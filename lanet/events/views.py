@@ -49,11 +49,18 @@ def event_list():
     filters = queries.EventFilter.from_args(request.args)
     language = current_language()
     events = queries.public_event_cards(filters, language)
+    listing = queries.split_by_date(events)
+    urls = slug_urls("events.event_page", [event.slug for event in events])
+    kinds, statuses = labels_in_language(KIND_LABELS), labels_in_language(STATUS_LABELS)
+
+    def shown(cards: list) -> list[queries.ShownCard]:
+        return queries.shown_cards(cards, language, urls, kinds, statuses, listing.not_recorded)
+
     return render_template(
         "events/list.html",
         filters=filters,
-        listing=queries.split_by_date(events),
-        event_urls=slug_urls("events.event_page", [event.slug for event in events]),
+        upcoming=shown(listing.upcoming),
+        past=shown(listing.past),
         # Unfiltered, the list holds every public event: the choices come from it.
         choices=queries.filter_choices(events if filters.empty else None),
         language=language,
