@@ -62,6 +62,11 @@ class Row:
     local_end: datetime
     viewer_start: datetime | None
     viewer_end: datetime | None
+    # The times as the row prints them (a call from the template cost more than the call).
+    start_iso: str = ""
+    start_hm: str = ""
+    end_iso: str = ""
+    end_hm: str = ""
 
 
 def viewer_zone(event: Event | queries.AgendaEvent) -> ZoneInfo | None:
@@ -87,6 +92,10 @@ def by_day(
             end,
             entry.starts_at.astimezone(viewer) if viewer else None,
             entry.ends_at.astimezone(viewer) if viewer else None,
+            start.isoformat(),
+            start.strftime("%H:%M"),
+            end.isoformat(),
+            end.strftime("%H:%M"),
         )
         days.setdefault(start.date(), []).append(row)
     return days

@@ -97,6 +97,9 @@ def _template_gettext_for(translations: Any) -> Callable[..., str]:
     @pass_context
     def template_gettext(context: Context, string: str, **variables: Any) -> str:
         text = lookup(string)
+        if not variables and "%" not in text:
+            # `text % {}` is `text` itself then; Markup's `%` wraps and escapes for nothing.
+            return Markup(text) if context.eval_ctx.autoescape else text
         if context.eval_ctx.autoescape:
             text = Markup(text)
         return text % variables
