@@ -22,7 +22,13 @@ from lanet.core.models import StoredFile
 from lanet.events.models import Cycle, Event, EventPartner, EventQuota, Series
 from lanet.mail.models import OutboxAttachment, OutboxMessage
 from lanet.network.models import Country, Institution, Person
-from lanet.registration.models import ImportJob, ImportJobRow, Invitation, Registration
+from lanet.registration.models import (
+    ImportJob,
+    ImportJobRow,
+    Invitation,
+    Registration,
+    RegistrationCount,
+)
 
 __all__ = [
     "AgendaItem",
@@ -54,6 +60,7 @@ __all__ = [
     "OutboxMessage",
     "Person",
     "Registration",
+    "RegistrationCount",
     "RoleName",
     "Series",
     "StoredFile",

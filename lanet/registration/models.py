@@ -7,7 +7,17 @@ import hmac
 from datetime import datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lanet.core import tokens
@@ -15,6 +25,7 @@ from lanet.core.types import UTCDateTime, enum_check, utcnow
 from lanet.events.models import Event
 from lanet.extensions import db
 from lanet.network.models import Person
+from lanet.registration import count_triggers
 
 
 class KeyedLink:
@@ -246,3 +257,28 @@ class ImportJobRow(db.Model):
     invitation_id: Mapped[int | None] = mapped_column(
         ForeignKey("invitations.id", ondelete="SET NULL")
     )
+
+
+class RegistrationCount(db.Model):
+    """How many registrations an event has with a status, from a country and an institution
+    (its person's), for the organizers' page: a key's number is the sum of its rows. Written
+    only by the database's triggers (count_triggers.py) on every change of a registration or
+    of a person's country or institution; never by the application."""
+
+    __tablename__ = "registration_counts"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    # The person's, as the organizers' totals group them (no foreign key: a count is kept
+    # under the value its people had, whatever happens to the country or institution row).
+    country_code: Mapped[str | None] = mapped_column(String(2))
+    institution_id: Mapped[int | None] = mapped_column(Integer)
+    number: Mapped[int] = mapped_column(Integer)
+
+
+@sa_event.listens_for(db.metadata, "after_create")
+def _install_count_triggers(_metadata, connection, **_kwargs) -> None:
+    # `db.create_all()` (tests, benchmarks) builds what the migrations build: the triggers too.
+    if RegistrationCount.__table__.name in _metadata.tables:
+        count_triggers.install(connection)

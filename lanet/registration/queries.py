@@ -4,6 +4,7 @@ totals and exports."""
 from __future__ import annotations
 
 import csv
+import functools
 import io
 from collections import Counter
 from dataclasses import dataclass
@@ -12,7 +13,7 @@ from typing import TypeVar
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import Integer, bindparam, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from lanet.core import tokens
@@ -22,7 +23,13 @@ from lanet.events.models import Event, EventStatus
 from lanet.extensions import db
 from lanet.network.models import Country, Institution, Person
 from lanet.registration.errors import RegistrationError
-from lanet.registration.models import Invitation, KeyedLink, Registration, RegistrationStatus
+from lanet.registration.models import (
+    Invitation,
+    KeyedLink,
+    Registration,
+    RegistrationCount,
+    RegistrationStatus,
+)
 
 # --- Lookups the services share --------------------------------------------------------------
 
@@ -190,41 +197,15 @@ def overview(event_id: int) -> tuple[dict[str, Counter], dict]:
     """The organizers' page heading: registrations of the event by status, by country and
     (the first ten) by institution, most first, ties by name; and the filter's choices (the
     countries and institutions of the event's people, by name). One statement whatever the
-    event's size: the registrations are read once, grouped by (status, country, institution),
-    and the few groups are added up here."""
-    # Grouped first on the two tables' own columns, then the few groups are named: joining
-    # the names before grouping carried (and hashed) them for every registration.
-    groups = (
-        select(
-            Registration.status,
-            Person.country_code,
-            Person.institution_id,
-            func.count(Registration.id).label("number"),
-        )
-        .join(Person, Person.id == Registration.person_id)
-        .where(Registration.event_id == event_id)
-        .group_by(Registration.status, Person.country_code, Person.institution_id)
-        .subquery()
-    )
-    statement = (
-        select(
-            groups.c.status,
-            groups.c.country_code,
-            Country.name_es,
-            Country.name_pt,
-            Country.name_en,
-            groups.c.institution_id,
-            Institution.name,
-            groups.c.number,
-        )
-        .outerjoin(Country, Country.code == groups.c.country_code)
-        .outerjoin(Institution, Institution.id == groups.c.institution_id)
-    )
+    event's size: the event's counts by (status, country, institution), kept by the
+    database's triggers (`registration_counts`), named and added up here."""
     by: dict[str, Counter] = {"status": Counter(), "country": Counter(), "institution": Counter()}
     countries: dict[str, ChoiceCountry] = {}
     institutions: dict[int, ChoiceInstitution] = {}
-    for row in db.session.execute(statement):
+    for row in db.session.execute(_overview_statement(), {"event_id": event_id}):
         status, code, name_es, name_pt, name_en, institution_id, institution_name, number = row
+        if not number:
+            continue  # every registration of the group left it
         by["status"][status or "—"] += number
         by["country"][code or "—"] += number
         by["institution"][institution_name or "—"] += number
@@ -243,6 +224,40 @@ def overview(event_id: int) -> tuple[dict[str, Counter], dict]:
         "institutions": sorted(institutions.values(), key=lambda i: (i.name, i.id)),
     }
     return totals, choices
+
+
+@functools.cache
+def _overview_statement():
+    # Added up per key first (a key may have a few rows: count_triggers.py), then named.
+    counts = (
+        select(
+            RegistrationCount.status,
+            RegistrationCount.country_code,
+            RegistrationCount.institution_id,
+            func.sum(RegistrationCount.number).label("number"),
+        )
+        .where(RegistrationCount.event_id == bindparam("event_id", type_=Integer))
+        .group_by(
+            RegistrationCount.status,
+            RegistrationCount.country_code,
+            RegistrationCount.institution_id,
+        )
+        .subquery()
+    )
+    return (
+        select(
+            counts.c.status,
+            counts.c.country_code,
+            Country.name_es,
+            Country.name_pt,
+            Country.name_en,
+            counts.c.institution_id,
+            Institution.name,
+            counts.c.number,
+        )
+        .outerjoin(Country, Country.code == counts.c.country_code)
+        .outerjoin(Institution, Institution.id == counts.c.institution_id)
+    )
 
 
 def invitations(event_id: int) -> list[Invitation]:
