@@ -298,3 +298,23 @@ def test_a_registration_during_a_change_of_its_persons_country(app, db, on_postg
     assert not writer.is_alive()
     _check(db, event)
     assert _kept(db, event.id) == {("confirmed", "BR", None): 1}
+
+
+def test_the_migrations_backfill_counts_what_is_there(db):
+    """Migration 0015 fills the table from the registrations already there with
+    `count_triggers.BACKFILL`: run on registrations of several kinds, it gives their counts."""
+    from sqlalchemy import delete, text
+
+    from lanet.registration import count_triggers
+
+    event = create_open_event(capacity=1, quotas={"MX": 1})
+    for country in ("AR", "AR", "MX", "BR", None):
+        service.register(event.id, _applicant(country))
+    expected = _kept(db, event.id)
+    assert sum(expected.values()) == 5 and len(expected) >= 3
+    db.session.execute(delete(RegistrationCount))
+    assert _kept(db, event.id) == {}
+    db.session.execute(text(count_triggers.BACKFILL))
+    db.session.commit()
+    assert _kept(db, event.id) == expected
+    _check(db, event)

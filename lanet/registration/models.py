@@ -266,9 +266,13 @@ class RegistrationCount(db.Model):
     of a person's country or institution; never by the application."""
 
     __tablename__ = "registration_counts"
+    __table_args__ = (
+        # A trigger finds its key's rows through it; the page reads an event's rows.
+        Index("ix_registration_counts_key", "event_id", "status", "country_code", "institution_id"),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
     status: Mapped[str] = mapped_column(String(16))
     # The person's, as the organizers' totals group them (no foreign key: a count is kept
     # under the value its people had, whatever happens to the country or institution row).

@@ -44,7 +44,10 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_registration_counts")),
     )
     op.create_index(
-        op.f("ix_registration_counts_event_id"), "registration_counts", ["event_id"], unique=False
+        "ix_registration_counts_key",
+        "registration_counts",
+        ["event_id", "status", "country_code", "institution_id"],
+        unique=False,
     )
     connection = op.get_bind()
     if connection.dialect.name == "postgresql":
@@ -55,5 +58,5 @@ def upgrade():
 
 def downgrade():
     count_triggers.uninstall(op.get_bind())
-    op.drop_index(op.f("ix_registration_counts_event_id"), table_name="registration_counts")
+    op.drop_index("ix_registration_counts_key", table_name="registration_counts")
     op.drop_table("registration_counts")
