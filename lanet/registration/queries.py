@@ -36,9 +36,13 @@ from lanet.registration.models import (
 _Linked = TypeVar("_Linked", bound=KeyedLink)
 
 
+# Built once: an option object costs more to build than the identity-map hit it usually meets.
+_WITH_COUNTRY = (joinedload(Event.country),)
+
+
 def get_event(event_id: int) -> Event:
     # The country comes with the event: every email's context names it (one round trip less).
-    event = db.session.get(Event, event_id, options=[joinedload(Event.country)])
+    event = db.session.get(Event, event_id, options=_WITH_COUNTRY)
     if event is None:
         raise RegistrationError(str(_l("This event does not exist.")))
     return event
