@@ -155,3 +155,26 @@ def test_the_rows_written_are_those_the_orm_path_wrote(
         assert len(written[table]) == len(expected[table]), table
         for got, wanted in zip(written[table], expected[table], strict=True):
             assert got == wanted, (table, got.get("id"))
+
+
+def test_a_country_unknown_to_the_form_is_asked_again_until_it_exists(
+    db, fresh_client, make_event, applicant
+) -> None:
+    """The form's country check remembers only codes it found (countries are never deleted):
+    a code not found is not remembered, so once the country is added it is accepted."""
+    from lanet.network.models import Country
+
+    event = make_event(capacity=10)
+    url = f"/events/{event.slug}/register"
+    refused = fresh_client.post(
+        url, data=applicant(country="UY"), headers={"Accept-Language": "en"}
+    )
+    assert refused.status_code == 422
+    assert b"Not a valid choice" in refused.data
+    _db.session.add(
+        Country(
+            code="UY", name_es="Uruguay", name_pt="Uruguai", name_en="Uruguay", membership="member"
+        )
+    )
+    _db.session.commit()
+    assert fresh_client.post(url, data=applicant(country="UY")).status_code == 302

@@ -25,8 +25,10 @@ RETURNING_CONFIRMED_STATEMENTS = 9  # was 14, then 11 (+1)
 UNDER_SEAT_LOCK = 1  # was 3 (lock, quotas, counters; then the quota's UPDATE)
 # The public form's POST, whole request (a newcomer of a known institution): the event alone,
 # the submitted country, then the service. Was 22 with the event's quotas and partners, every
-# country and institution, and the event reloaded after the commit; then 11.
-FORM_POST_STATEMENTS = 10
+# country and institution, and the event reloaded after the commit; then 11, then 10 (the
+# person and the typed institution in one lookup). Third pass: the submitted country's check is
+# remembered per process once found (countries are never deleted; the warm-up POST found it).
+FORM_POST_STATEMENTS = 9
 # The ORM's unit of work flushes during one registration: its rows (person, registration,
 # audit entry, outbox row) are written by Core INSERTs as they are built (lanet/core/rows.py).
 # Was 3 (the person; the registration; the audit entry with the outbox row).

@@ -303,8 +303,21 @@ def institution_choices(country_code: str | None = None) -> list[Institution]:
     return list(db.session.scalars(query))
 
 
-def country_named(code: str) -> Country | None:
-    return db.session.get(Country, code) if len(code) <= 2 else None
+# Country codes found to exist, remembered for the process: countries are reference data, added
+# by the seed and never deleted (people, events, institutions and quotas refer to them). A code
+# not found is asked again each time. Saves a form POST's statement (issue 16).
+_KNOWN_COUNTRIES: set[str] = set()
+
+
+def country_exists(code: str) -> bool:
+    """Whether a country has this code (a form's choice checked without loading the list).
+    What the registration writes is checked again by its own lookup (people.person_for)."""
+    if code in _KNOWN_COUNTRIES:
+        return True
+    if len(code) > 2 or db.session.get(Country, code) is None:
+        return False
+    _KNOWN_COUNTRIES.add(code)
+    return True
 
 
 def institution_by_id(institution_id: int) -> Institution | None:

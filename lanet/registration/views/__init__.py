@@ -74,8 +74,8 @@ def fill_submitted_choices(form) -> None:
     loading every institution on each registration). A form shown again calls
     `fill_choices` for the whole lists."""
     country = form.country.data or None
-    known = queries.country_named(country) if country else None
-    form.country.choices = [("", "")] + ([(known.code, known.code)] if known else [])
+    known = bool(country) and queries.country_exists(country)
+    form.country.choices = [("", "")] + ([(country, country)] if known else [])
     institution_id = form.institution.data
     institution = queries.institution_by_id(institution_id) if institution_id else None
     form.institution.choices = [(None, "")] + (
