@@ -141,6 +141,10 @@ def load() -> dict:
         "MAIL_MAX_ATTEMPTS": _int("MAIL_MAX_ATTEMPTS", 10),
         "MAIL_TASK_SECONDS": _int("MAIL_TASK_SECONDS", 120),
         "MAIL_RELAY_MAX_TASKS": _int("MAIL_RELAY_MAX_TASKS", 4),
+        # After a commit that queued mail, the delivery task is sent at most once per this many
+        # seconds per process, commits within the window covered by one send at its end
+        # (lanet/core/dispatch.py wake_after_commit): unset means 0.25, or 0 in tests.
+        "DISPATCH_WAKE_SECONDS": _float("DISPATCH_WAKE_SECONDS", None),
         **beat_intervals(),
         # Accounts: how long a password-reset and an account-invitation link work, and the
         # least time every reset request takes to answer (bench/login_timing.py).
