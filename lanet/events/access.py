@@ -121,10 +121,10 @@ def event_for(
 
 
 def event_required(
-    action: Action, *, related: bool = True
+    action: Action, *, related: bool = True, only: tuple = ()
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Guards a page of an event's organizers: the view receives `event=` from `event_for`
-    (`related`: as there).
+    (`related`, `only`: as there).
 
     Registered in `PROTECTED` like `permission_required`, so the access-matrix test finds it.
     """
@@ -134,7 +134,8 @@ def event_required(
 
         @wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
-            return view(*args, event=event_for(kwargs["slug"], action, related=related), **kwargs)
+            event = event_for(kwargs["slug"], action, related=related, only=only)
+            return view(*args, event=event, **kwargs)
 
         return wrapped
 
