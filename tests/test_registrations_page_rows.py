@@ -111,3 +111,62 @@ def test_rows_are_what_the_template_wrote(app, db, fresh_client, sign_in, make_u
         expected = render_template_string(TEMPLATE_ROWS, rows=orm_rows, event=event)
     assert f"      <tbody>{expected}\n      </tbody>" in html
     assert html.count("data-registration=") == 6
+
+
+# The totals and the filter's options of the template before the third pass, verbatim.
+TEMPLATE_HEADING = {
+    "by_status": '{% from "registration/_macros.html" import status_badge with context %}'
+    "{% for status, count in totals.status.most_common() %}{{ status_badge(status) }} {{ count }}"
+    " {% else %}—{% endfor %}",
+    "by_country": "{% for code, count in totals.country.most_common() %}"
+    '<span class="badge">{{ code }} {{ count }}</span> {% else %}—{% endfor %}',
+    "by_institution": "{% for name, count in totals.institution.most_common(10) %}{{ name }}"
+    " ({{ count }}){% if not loop.last %}; {% endif %}{% else %}—{% endfor %}",
+    "status_options": '{% for status in statuses %}<option value="{{ status }}" '
+    "{% if filters.status == status %}selected{% endif %}>"
+    "{{ REGISTRATION_STATUS_LABELS[status] }}</option>{% endfor %}",
+    "country_options": '{% for c in choices.countries %}<option value="{{ c.code }}" '
+    "{% if filters.country == c.code %}selected{% endif %}>{{ c.name(language) }}</option>"
+    "{% endfor %}",
+    "institution_options": '{% for i in choices.institutions %}<option value="{{ i.id }}" '
+    "{% if filters.institution_id == i.id %}selected{% endif %}>{{ i.name }}</option>"
+    "{% endfor %}",
+}
+
+
+@pytest.mark.parametrize("language", ["es", "pt", "en"])
+def test_totals_and_options_are_what_the_template_wrote(app, db, language):
+    from flask import render_template_string
+    from sqlalchemy import select
+
+    from lanet.network.models import Institution
+    from lanet.registration import queries
+    from lanet.registration.models import RegistrationStatus
+    from lanet.registration.views.rows import heading
+
+    event = create_open_event(slug=f"heading-{language}", capacity=None)
+    empty_event = create_open_event(slug=f"heading-empty-{language}", capacity=None)
+    _every_kind_of_row(event)
+    tricky = db.session.scalar(select(Institution).where(Institution.name.like("%Justicia%")))
+    statuses = list(RegistrationStatus)
+    for shown, query in (
+        (event, ""),
+        (event, f"status=declined&country=MX&institution={tricky.id}"),
+        (empty_event, "status=pending"),
+    ):
+        with app.test_request_context(f"/?lang={language}&{query}"):
+            from flask import request
+
+            filters = queries.RegistrationFilter.from_args(request.args)
+            totals, choices = queries.overview(shown.id)
+            written = heading(totals, choices, filters, statuses, language)
+            for part, template in TEMPLATE_HEADING.items():
+                expected = render_template_string(
+                    template,
+                    totals=totals,
+                    choices=choices,
+                    filters=filters,
+                    statuses=statuses,
+                    language=language,
+                )
+                assert str(written[part]) == expected, (part, query)

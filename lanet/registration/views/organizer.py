@@ -39,7 +39,7 @@ from lanet.registration import invitations as invitation_service
 from lanet.registration import nominations as nomination_service
 from lanet.registration.models import RegistrationStatus
 from lanet.registration.views import bp
-from lanet.registration.views.rows import registration_rows
+from lanet.registration.views.rows import heading, registration_rows
 
 # --- Organizer pages -------------------------------------------------------------------------
 
@@ -69,6 +69,7 @@ def _kept(keys: tuple[str, ...]) -> dict[str, str]:
 )
 def registrations(slug: str, event: Event):
     filters = queries.RegistrationFilter.from_args(request.args)
+    language = current_language()
     totals, choices = queries.overview(event.id)
     unfiltered = filters == queries.RegistrationFilter()
     page = listing.registrations_page(
@@ -84,11 +85,9 @@ def registrations(slug: str, event: Event):
         page=page,
         rows_html=registration_rows(page.rows, event.timezone),
         filters=filters,
-        totals=totals,
-        choices=choices,
+        heading=heading(totals, choices, filters, list(RegistrationStatus), language),
         decision_form=forms.DecisionForm(),
-        statuses=list(RegistrationStatus),
-        language=current_language(),
+        language=language,
     )
 
 

@@ -1,4 +1,5 @@
-"""The rows of the organizers' registrations table, written here instead of in Jinja.
+"""The rows of the organizers' registrations table, its totals and its filter's options,
+written here instead of in Jinja.
 
 Fifty rows of about fourteen values each were most of the page's rendering time: Jinja
 looks every value up through its attribute machinery and escapes it one output at a time.
@@ -89,3 +90,49 @@ def _in_zone(_language: str, timezone: str, moment: datetime) -> str:
     same pages, and their rows' times do not change. `_language` keys the cache; Babel reads
     the same locale from the request."""
     return format_in_zone(moment, timezone)
+
+
+def heading(totals: dict, choices: dict, filters, statuses, language: str) -> dict[str, Markup]:
+    """The page's totals (by status, country, the first ten institutions) and the filter's
+    options, as the template's loops wrote them: about 150 values a page, each a Jinja
+    lookup and escape there."""
+    status_labels = built_in_language(_translated_labels)["REGISTRATION_STATUS_LABELS"]
+
+    def selected(chosen: bool) -> str:
+        return "selected" if chosen else ""
+
+    by_status = "".join(
+        f'<span class="status reg-status-{escape(status)}">{escape(status_labels[status])}</span>'
+        f" {count} "
+        for status, count in totals["status"].most_common()
+    )
+    by_country = "".join(
+        f'<span class="badge">{escape(code)} {count}</span> '
+        for code, count in totals["country"].most_common()
+    )
+    by_institution = "; ".join(
+        f"{escape(name)} ({count})" for name, count in totals["institution"].most_common(10)
+    )
+    status_options = "".join(
+        f'<option value="{escape(status)}" {selected(filters.status == status)}>'
+        f"{escape(status_labels[status])}</option>"
+        for status in statuses
+    )
+    country_options = "".join(
+        f'<option value="{escape(c.code)}" {selected(filters.country == c.code)}>'
+        f"{escape(c.name(language))}</option>"
+        for c in choices["countries"]
+    )
+    institution_options = "".join(
+        f'<option value="{i.id}" {selected(filters.institution_id == i.id)}>'
+        f"{escape(i.name)}</option>"
+        for i in choices["institutions"]
+    )
+    return {
+        "by_status": Markup(by_status or "—"),
+        "by_country": Markup(by_country or "—"),
+        "by_institution": Markup(by_institution or "—"),
+        "status_options": Markup(status_options),
+        "country_options": Markup(country_options),
+        "institution_options": Markup(institution_options),
+    }
