@@ -4,9 +4,8 @@ change.
 Capacity or quota edits and status changes (event management), and every change of the seat
 counters (registration: seat-taking, cancelling, approving, offering the waiting list) take
 this lock, so an edit sees the confirmed seats as they are and no seat is confirmed in between.
-Registration's hot path takes the same row lock without this function: its conditional
-`UPDATE events SET seats_confirmed = seats_confirmed + 1 … RETURNING` (registration/seats.py)
-locks the row and counts the seat in one statement.
+Registration's hot path takes the same row lock without this function: its seat step
+(registration/seats.py) locks the row and counts the seat in one statement.
 
 FOR NO KEY UPDATE: rows inserted with a foreign key to the event (registrations, outbox
 messages, audit entries) take KEY SHARE locks on it, which a plain FOR UPDATE would wait for.

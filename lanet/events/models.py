@@ -13,8 +13,12 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
+    select,
     text,
+    update,
 )
+from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lanet.core.types import UTCDateTime, enum_check, utcnow
@@ -116,6 +120,11 @@ class Event(db.Model):
             name="seats_within_capacity",
         ),
         CheckConstraint(
+            "quota_seats >= 0 AND quota_seats_confirmed >= 0"
+            " AND quota_seats_confirmed <= quota_seats",
+            name="quota_seats_within_quotas",
+        ),
+        CheckConstraint(
             "(cycle_id IS NULL AND part_number IS NULL)"
             " OR (cycle_id IS NOT NULL AND part_number >= 1)",
             name="part_of_cycle",
@@ -157,6 +166,13 @@ class Event(db.Model):
     capacity: Mapped[int | None]
     # Confirmed seats, moved only by a conditional UPDATE so the CHECK above can hold.
     seats_confirmed: Mapped[int] = mapped_column(default=0)
+    # The quotas' totals (sum of `EventQuota.seats`, sum of their `seats_confirmed`), kept on
+    # this row so that the seat step decides on the seats the quotas still reserve from the
+    # row it locks, in one statement (registration/seats.py). `seats` follows the quotas
+    # through the ORM (the listeners below); `seats_confirmed` moves with the quota counters,
+    # in the same statements, under this row's lock.
+    quota_seats: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    quota_seats_confirmed: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     requires_approval: Mapped[bool] = mapped_column(default=False)
     registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -247,3 +263,36 @@ class EventPartner(db.Model):
 
     event: Mapped[Event] = relationship(back_populates="partners")
     institution: Mapped[Institution] = relationship()
+
+
+# The event's quota totals follow its quota rows wherever the ORM writes them (event editing,
+# the seed, fixtures and benchmarks that build an event with its quotas): after a quota row is
+# inserted, updated or deleted, the event's totals are summed again from the database, in the
+# same flush (under the event's lock where editing holds it). The seat step and the seat
+# release move the counters in SQL instead, the event's total in the same statement as the
+# quota's counter (registration/seats.py).
+
+
+def _sum_quota_totals(_mapper, connection, quota: EventQuota) -> None:
+    quotas = EventQuota.__table__
+    events = Event.__table__
+
+    def total(column):
+        return (
+            select(func.coalesce(func.sum(column), 0))
+            .where(quotas.c.event_id == events.c.id)
+            .scalar_subquery()
+        )
+
+    connection.execute(
+        update(events)
+        .where(events.c.id == quota.event_id)
+        .values(
+            quota_seats=total(quotas.c.seats),
+            quota_seats_confirmed=total(quotas.c.seats_confirmed),
+        )
+    )
+
+
+for _write in ("after_insert", "after_update", "after_delete"):
+    sa_event.listen(EventQuota, _write, _sum_quota_totals)

@@ -1,17 +1,19 @@
 """Seats and quotas: who gets a confirmed seat, under the event's row lock.
 
 `events.seats_confirmed` and `event_quotas.seats_confirmed` count the seats held, by confirmed
-registrations and by open waiting-list offers. They only move under the event's row lock (the
-one lock of `lanet.events.locks`; taken by `take_seat`'s conditional UPDATE of the event's row
+registrations and by open waiting-list offers; `events.quota_seats_confirmed` is the sum of
+the quotas' counters (and `events.quota_seats` of their seats), kept on the event's row so
+that the seat step decides from the one row it locks. The counters only move under the
+event's row lock (the one lock of `lanet.events.locks`; taken by `take_seat`'s statement
 itself, or by `lock_event` beforehand) and through conditional UPDATEs, and CHECK constraints
 in the database keep them within capacity and quota whatever happens here.
 
 A storm of registrations on one capped event serialises on that row lock, and a registration
 holds it from its seat step to the end of its commit (the WAL flush included). So the
 registration path (service.py) does everything else first (person, institution, the
-registration's row, its audit entry and email) and the seat step is two short statements
-right before the commit (`take_seat`); a newcomer for whom the unlocked `look` finds no seat
-does not take the lock at all.
+registration's row, its audit entry and email) and the seat step is one statement right
+before the commit on PostgreSQL (`take_seat`); a newcomer for whom the unlocked `look` finds
+no seat does not take the lock at all.
 
 These functions write nothing on their own and never commit: they run inside the transaction
 of the service that calls them (service.py, waitlist.py), which commits.
@@ -28,11 +30,11 @@ from sqlalchemy import (
     String,
     and_,
     bindparam,
-    case,
     exists,
     func,
     or_,
     select,
+    text,
     update,
 )
 from sqlalchemy.exc import OperationalError
@@ -227,84 +229,205 @@ def take_seat(
     look: Look | None = None,
 ) -> tuple[bool, str | None]:
     """(seat taken, quota country it counts against). Call inside the caller's transaction,
-    which holds the event's row lock from here to its commit: keep what follows short.
+    which holds the event's row lock from here to its commit: commit right after.
 
-    Two statements in the usual case (`look` names the quotas the newcomer's country has):
-    1. `UPDATE events SET seats_confirmed = seats_confirmed + 1 WHERE id = … AND seats_confirmed
-       < capacity RETURNING …`: takes the event's row lock and counts the seat at once. Waiting
-       for the lock, PostgreSQL (READ COMMITTED) rechecks the condition on the row as the last
-       holder committed it (EvalPlanQual), so the counters it returns are current.
-    2. The quota step, a statement of its own, so that its snapshot is taken after the lock is
-       granted and sees every quota counter the last holder changed (joined to the first, the
-       quotas would be those of the first statement's snapshot: stale, a seat was lost so):
-       the country's quota seat by a conditional UPDATE, or, for a country without a quota,
-       the seats reserved for the quotas not yet filled (they may not be taken by others).
-    When the quota step refuses, the seat counted in 1 is given back (rare: the look said yes).
-    Capacity and quotas are also CHECK constraints; the seats outside the quotas are kept by
-    this step under the lock.
+    The rule: a person of a country with a quota here takes a seat of that quota (never an
+    open one); anyone else takes an open seat when the seats taken outside the quotas plus the
+    seats the quotas reserve stay within capacity; nobody beyond capacity. On PostgreSQL one
+    statement decides and counts (`_SEAT_STEP`), so the lock is held for that statement and
+    the commit only. `look` (the newcomer's unlocked look) lets SQLite skip the quota UPDATE
+    for a country it saw without a quota.
     """
     if respect_queue and someone_waits(event_id, country_code):
         return False, None
     try:
         if locks.lock_disabled_for_tests(locks.SEATS_SWITCH):
-            # The race test's control run: the same steps, but the counters are read without
-            # the lock and the seat is counted afterwards (guarded only by the conditional
-            # UPDATE and the CHECK constraints), so the seats outside the quotas overbook.
-            capacity, taken = db.session.execute(
-                select(Event.capacity, Event.seats_confirmed)
-                .where(Event.id == event_id)
-                .execution_options(lanet_seat_step=True)
-            ).one()
-            if (capacity is not None and taken >= capacity) or _count_seat(event_id) is None:
-                return False, None
-        else:
-            counted = _count_seat(event_id, marked=True)
-            if counted is None:
-                return False, None
-            capacity, taken = counted.capacity, counted.seats_confirmed - 1
+            return _take_seat_unlocked(event_id, country_code)
+        if db.session.get_bind().dialect.name == "postgresql":
+            row = db.session.execute(_seat_step(), _params(event_id, country_code)).first()
+            return (True, row.quota_country) if row is not None else (False, None)
     except OperationalError as error:
         if locks.is_lock_timeout(error):
             raise SeatBusy() from error
         raise
-    quota_first = country_code is not None and (look is None or country_code in look.quotas)
-    quota_country, free = _quota_step(event_id, country_code, capacity, taken, quota_first)
-    if not free:
-        release_seat(event_id, None)
-        return False, None
-    return True, quota_country
+    maybe_quota = country_code is not None and (look is None or country_code in look.quotas)
+    return _take_seat_sqlite(event_id, country_code, maybe_quota)
+
+
+# The seat step on PostgreSQL, one statement. In READ COMMITTED, the statement's snapshot is
+# taken when it starts, before it waits for the lock, and it may predate the last holder's
+# commit: what the statement reads plainly from that snapshot may be stale. So it decides only
+# on rows it has locked, which PostgreSQL returns as last committed once the lock is granted:
+# - `locked` takes the event's row lock (the one lock of lanet.events.locks, first as
+#   everywhere): capacity, seats taken and the quotas' totals, current.
+# - `locked_quota` then locks the country's quota row, if it has one here, and reads its
+#   counter, current (nobody changes it without the event's lock, held by now).
+# - `quota` counts the quota's seat if it has one free and the event is not full.
+# - `counted` counts the event's seat (and the quota's, in the event's total) when `quota`
+#   took one, or, for a country without a quota here, when the seats taken outside the quotas
+#   plus the seats the quotas reserve stay below capacity.
+# Both UPDATEs change rows this statement has locked, and their conditions and new values
+# read only the locked values: an UPDATE first meets its row as the snapshot saw it, and only
+# when it goes to write finds it changed and moves to the newest version (EvalPlanQual); a
+# condition on the snapshot's version would wrongly refuse a seat freed meanwhile, and new
+# values computed from it are checked against the CHECK constraints before that move (a seat
+# freed and taken again since the snapshot would fail `seats_within_quota`).
+# `tests/test_seat_step_concurrency.py` builds those stale snapshots. (The earlier seat step read the quotas in a
+# statement of its own after the lock for this reason: joined to the locking UPDATE, they came
+# from its snapshot and a seat was lost.) A quota added by an edit after the snapshot is not
+# seen: that person is seated on an open seat if one is free, counted outside the quotas,
+# which still hold every seat they reserve.
+_SEAT_STEP_SQL = """
+WITH locked AS (
+    SELECT id, capacity, seats_confirmed, quota_seats, quota_seats_confirmed
+    FROM events WHERE id = :seat_event_id
+    FOR NO KEY UPDATE
+), locked_quota AS (
+    SELECT id, seats, seats_confirmed FROM event_quotas
+    WHERE event_id = (SELECT id FROM locked) AND country_code = :seat_country
+    FOR NO KEY UPDATE
+), quota AS (
+    UPDATE event_quotas SET seats_confirmed = locked_quota.seats_confirmed + 1
+    FROM locked, locked_quota
+    WHERE event_quotas.id = locked_quota.id
+      AND locked_quota.seats_confirmed < locked_quota.seats
+      AND (locked.capacity IS NULL OR locked.seats_confirmed < locked.capacity)
+    RETURNING event_quotas.country_code
+), counted AS (
+    UPDATE events SET seats_confirmed = locked.seats_confirmed + 1,
+        quota_seats_confirmed = locked.quota_seats_confirmed + (SELECT count(*) FROM quota)
+    FROM locked
+    WHERE events.id = locked.id
+      AND (locked.capacity IS NULL OR locked.seats_confirmed < locked.capacity)
+      AND (EXISTS (SELECT FROM quota) OR (
+          NOT EXISTS (SELECT FROM locked_quota)
+          AND (locked.capacity IS NULL OR locked.seats_confirmed - locked.quota_seats_confirmed
+               + locked.quota_seats < locked.capacity)
+      ))
+    RETURNING events.id
+)
+SELECT (SELECT country_code FROM quota) AS quota_country FROM counted
+"""
 
 
 @functools.cache
-def _count_seat_statement(marked: bool):
-    options = {"synchronize_session": False}
-    if marked:
-        options["lanet_seat_step"] = True
+def _seat_step():
+    return (
+        text(_SEAT_STEP_SQL.strip())
+        .bindparams(_EVENT_ID, _COUNTRY)
+        .execution_options(lanet_seat_step=True)
+    )
+
+
+# SQLite has no row locks: its one writer lock is held from the transaction's first write
+# (the registration's INSERT, flushed before the seat step), so these statements see the
+# counters as they are. Two statements: a data-modifying CTE is PostgreSQL's.
+@functools.cache
+def _sqlite_quota_statement():
+    event_not_full = exists().where(
+        Event.id == _EVENT_ID,
+        or_(Event.capacity.is_(None), Event.seats_confirmed < Event.capacity),
+    )
+    return (
+        update(EventQuota)
+        .where(
+            EventQuota.event_id == _EVENT_ID,
+            EventQuota.country_code == _COUNTRY,
+            EventQuota.seats_confirmed < EventQuota.seats,
+            event_not_full,
+        )
+        .values(seats_confirmed=EventQuota.seats_confirmed + 1)
+        .execution_options(synchronize_session=False, lanet_seat_step=True)
+    )
+
+
+@functools.cache
+def _sqlite_count_statement():
+    quota_taken = bindparam("seat_quota_taken", type_=Integer)
+    has_quota = exists().where(EventQuota.event_id == Event.id, EventQuota.country_code == _COUNTRY)
+    open_seat_free = or_(
+        Event.capacity.is_(None),
+        Event.seats_confirmed - Event.quota_seats_confirmed + Event.quota_seats < Event.capacity,
+    )
     return (
         update(Event)
         .where(
             Event.id == _EVENT_ID,
             or_(Event.capacity.is_(None), Event.seats_confirmed < Event.capacity),
+            or_(quota_taken == 1, and_(~has_quota, open_seat_free)),
         )
-        .values(seats_confirmed=Event.seats_confirmed + 1)
-        .returning(Event.capacity, Event.seats_confirmed)
-        .execution_options(**options)
+        .values(
+            seats_confirmed=Event.seats_confirmed + 1,
+            quota_seats_confirmed=Event.quota_seats_confirmed + quota_taken,
+        )
+        .returning(Event.id)
+        .execution_options(synchronize_session=False, lanet_seat_step=True)
     )
 
 
-def _count_seat(event_id: int, *, marked: bool = False):
-    """Counts one seat on the event if its capacity allows: (capacity, seats confirmed now),
-    or None when the event is full. Takes the event's row lock."""
-    return db.session.execute(_count_seat_statement(marked), {"seat_event_id": event_id}).first()
+def _take_seat_sqlite(
+    event_id: int, country_code: str | None, maybe_quota: bool
+) -> tuple[bool, str | None]:
+    params = _params(event_id, country_code)
+    quota_taken = 0
+    if maybe_quota:
+        quota_taken = db.session.execute(_sqlite_quota_statement(), params).rowcount
+    params["seat_quota_taken"] = quota_taken
+    if db.session.execute(_sqlite_count_statement(), params).first() is None:
+        if quota_taken:  # not under SQLite's one writer: both statements saw the same row
+            _decrement_quota(event_id, country_code)
+        return False, None
+    return True, country_code if quota_taken else None
 
 
-@functools.cache
-def _pool_statement():
-    """Seats reserved for quotas not yet filled (CHECK: confirmed <= seats), and whether the
-    country has a quota here."""
-    return select(
-        func.coalesce(func.sum(EventQuota.seats - EventQuota.seats_confirmed), 0),
-        func.coalesce(func.sum(case((EventQuota.country_code == _COUNTRY, 1), else_=0)), 0),
-    ).where(EventQuota.event_id == _EVENT_ID)
+def _take_seat_unlocked(event_id: int, country_code: str | None) -> tuple[bool, str | None]:
+    """The race test's control run (SEAT_LOCK_DISABLED_FOR_TESTS): the same rule, decided on
+    counters read without the lock, then written by UPDATEs that only capacity, the quota's
+    own seats and the CHECK constraints guard; so the seats outside the quotas overbook."""
+    quota = EventQuota.__table__.alias("quota")
+    row = db.session.execute(
+        select(
+            Event.capacity,
+            Event.seats_confirmed,
+            Event.quota_seats,
+            Event.quota_seats_confirmed,
+            quota.c.seats,
+            quota.c.seats_confirmed.label("quota_taken"),
+        )
+        .outerjoin(quota, and_(quota.c.event_id == Event.id, quota.c.country_code == _COUNTRY))
+        .where(Event.id == _EVENT_ID)
+        .execution_options(lanet_seat_step=True),
+        _params(event_id, country_code),
+    ).one()
+    capacity = row.capacity
+    if capacity is not None and row.seats_confirmed >= capacity:
+        return False, None
+    if row.seats is not None:
+        if row.quota_taken >= row.seats or not _increment_quota(event_id, country_code):
+            return False, None
+        quota_country = country_code
+    else:
+        outside = row.seats_confirmed - row.quota_seats_confirmed
+        if capacity is not None and outside + row.quota_seats >= capacity:
+            return False, None
+        quota_country = None
+    counted = db.session.execute(
+        update(Event)
+        .where(
+            Event.id == event_id,
+            or_(Event.capacity.is_(None), Event.seats_confirmed < Event.capacity),
+        )
+        .values(
+            seats_confirmed=Event.seats_confirmed + 1,
+            quota_seats_confirmed=Event.quota_seats_confirmed + (1 if quota_country else 0),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if counted.rowcount != 1:
+        if quota_country:
+            _decrement_quota(event_id, quota_country)
+        return False, None
+    return True, quota_country
 
 
 @functools.cache
@@ -321,53 +444,38 @@ def _increment_quota_statement():
     )
 
 
-def _quota_step(
-    event_id: int, country_code: str | None, capacity: int | None, taken: int, quota_first: bool
-) -> tuple[str | None, bool]:
-    """(quota country, seat free) once the event's seat is counted; `taken` counts the seats
-    confirmed before this one."""
-    if quota_first and _increment_quota(event_id, country_code):
-        return country_code, True
-    reserved, has_quota = db.session.execute(
-        select(
-            func.coalesce(func.sum(EventQuota.seats - EventQuota.seats_confirmed), 0),
-            func.coalesce(func.sum(case((EventQuota.country_code == country_code, 1), else_=0)), 0),
-        ).where(EventQuota.event_id == event_id)
-    ).one()
-    if has_quota:
-        # Its quota is full (a quota country's people do not take the open seats), or the
-        # quota was added after the look: its seats are this person's.
-        if quota_first or not _increment_quota(event_id, country_code):
-            return None, False
-        return country_code, True
-    if capacity is None:
-        return None, True
-    return None, taken + reserved < capacity
-
-
 def _increment_quota(event_id: int, country_code: str) -> bool:
     result = db.session.execute(_increment_quota_statement(), _params(event_id, country_code))
     return result.rowcount == 1
 
 
+def _decrement_quota(event_id: int, quota_country: str) -> bool:
+    result = db.session.execute(
+        update(EventQuota)
+        .where(
+            EventQuota.event_id == event_id,
+            EventQuota.country_code == quota_country,
+            EventQuota.seats_confirmed > 0,
+        )
+        .values(seats_confirmed=EventQuota.seats_confirmed - 1)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
 def release_seat(event_id: int, quota_country: str | None) -> None:
+    """Gives a seat back (under the event's lock): the quota's counter and the event's, with
+    the event's quota total when the seat was a quota's."""
+    from_quota = bool(quota_country) and _decrement_quota(event_id, quota_country)
     db.session.execute(
         update(Event)
         .where(Event.id == event_id, Event.seats_confirmed > 0)
-        .values(seats_confirmed=Event.seats_confirmed - 1)
+        .values(
+            seats_confirmed=Event.seats_confirmed - 1,
+            quota_seats_confirmed=Event.quota_seats_confirmed - (1 if from_quota else 0),
+        )
         .execution_options(synchronize_session=False)
     )
-    if quota_country:
-        db.session.execute(
-            update(EventQuota)
-            .where(
-                EventQuota.event_id == event_id,
-                EventQuota.country_code == quota_country,
-                EventQuota.seats_confirmed > 0,
-            )
-            .values(seats_confirmed=EventQuota.seats_confirmed - 1)
-            .execution_options(synchronize_session=False)
-        )
 
 
 def apply_seat(registration: Registration, taken: bool, quota_country: str | None) -> str:

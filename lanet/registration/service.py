@@ -245,7 +245,7 @@ def _register_seat(registration: Registration, returning: bool, actor: str) -> N
     of a storm on one capped event waits for it, so the seat step comes last: everything a
     confirmation writes (the registration, its audit entry, the email; its calendar file is
     built later by the mail worker) is flushed first, on the strength of one unlocked look at
-    the counters. Then two statements take the seat under the lock (`seats.take_seat`) and the
+    the counters. Then one statement takes the seat under the lock (`seats.take_seat`) and the
     commit follows. In the rare case the look was wrong, the rows just written are turned into
     a waiting-list entry. A newcomer for whom the look finds no seat is waitlisted without
     taking the lock at all: a waiting-list entry changes no counter, and a seat freed
