@@ -110,6 +110,8 @@ def test_simultaneous_registrations_never_overbook(db, make_event, server_env, a
     db.session.expire_all()
     stored = db.session.get(Event, event.id)
     assert stored.seats_confirmed == CAPACITY
+    # The quotas' totals the seat step decides on (migration 0014) moved with the quotas.
+    assert stored.quota_seats == stored.quota_seats_confirmed == sum(QUOTAS.values())
     counters = dict(
         db.session.execute(
             select(EventQuota.country_code, EventQuota.seats_confirmed).where(

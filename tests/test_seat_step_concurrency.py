@@ -37,6 +37,9 @@ OPEN = CAPACITY - sum(QUOTAS.values())
 # connections stay within the pool's 15.
 FILL = ["AR"] * 3 + ["BR"] * 4 + ["CO"] * 4  # after a first AR holder
 REFILL = ["AR"] * 3 + ["BR"] * 3 + ["CO"] * 3  # after a holder frees one seat of each pool
+# After an edit raises the capacity by 2 and AR's quota by 1: one more AR seat, one open seat.
+RAISED = {"capacity": CAPACITY + 2, "AR": QUOTAS["AR"] + 1}
+MORE = ["AR"] * 3 + ["BR"] * 2 + ["CO"] * 3
 ROUNDS = 3
 
 
@@ -164,6 +167,15 @@ def _free_one_seat_of_each_pool(event_id: int) -> None:
         seats.release_seat(event_id, None)
 
 
+def _raise_capacity_and_ar_quota(event_id: int) -> None:
+    """An organizer's edit, as events.editing makes it under the same lock (the ORM writes the
+    event and the quota row; the quotas' totals are summed again in the same flush)."""
+    event = seats.locks.lock_event(event_id)
+    event.capacity = RAISED["capacity"]
+    next(q for q in event.quotas if q.country_code == "AR").seats = RAISED["AR"]
+    _db.session.flush()
+
+
 def _state(event_id: int) -> dict:
     _db.session.expire_all()
     event = _db.session.get(Event, event_id)
@@ -195,25 +207,34 @@ def _taken(results: list) -> Counter:
     return Counter(quota or "open" for _country, (taken, quota) in results if taken)
 
 
-def _hammer(app, make_event, step) -> list[tuple[dict, dict, Counter, Counter]]:
-    """Fill and refill rounds on fresh events: (state after filling, after refilling, seats
-    the fill's contenders were told they took, the refill's)."""
+def _hammer(app, make_event, step) -> list[dict]:
+    """Rounds on fresh events: fill, refill after one seat of each pool is given back, then
+    more seats after an edit raised the capacity and AR's quota. For each: the state after it,
+    the seats its contenders were told they took, and the errors."""
     outcomes = []
     for _ in range(ROUNDS):
         event_id = make_event(capacity=CAPACITY, quotas=QUOTAS).id
-        filled, errors = _round(app, event_id, _first_ar_seat, FILL, step)
-        assert not errors, errors
-        after_fill = _state(event_id)
-        refilled, errors = _round(app, event_id, _free_one_seat_of_each_pool, REFILL, step)
-        assert not errors, errors
-        outcomes.append((after_fill, _state(event_id), _taken(filled), _taken(refilled)))
+        outcome = {}
+        for name, first, contenders in (
+            ("fill", _first_ar_seat, FILL),
+            ("refill", _free_one_seat_of_each_pool, REFILL),
+            ("raised", _raise_capacity_and_ar_quota, MORE),
+        ):
+            results, errors = _round(app, event_id, first, contenders, step)
+            outcome[name] = (_state(event_id), _taken(results), errors)
+        outcomes.append(outcome)
     return outcomes
 
 
 def test_control_quotas_read_from_the_snapshot_lose_seats(app, db, make_event, postgres_only):
     outcomes = _hammer(app, make_event, _plain_quotas_step)
     print(f"plain quotas: {outcomes}")
-    for after_fill, after_refill, _filled, _refilled in outcomes:
+    for outcome in outcomes:
+        (after_fill, _, fill_errors), (after_refill, _, refill_errors) = (
+            outcome["fill"],
+            outcome["refill"],
+        )
+        assert not fill_errors and not refill_errors
         # Never beyond a pool (the conditional UPDATEs hold that even so) ...
         assert after_fill["seats"] <= CAPACITY and after_fill["outside"] <= OPEN
         # ... but seats are lost: the open seats were judged on the quotas as the snapshot
@@ -227,10 +248,18 @@ def test_the_seat_step_fills_every_pool_exactly_from_stale_snapshots(
 ):
     outcomes = _hammer(app, make_event, _take_seat)
     print(f"seat step: {outcomes}")
-    for after_fill, after_refill, filled, refilled in outcomes:
-        assert after_fill == FULL
-        assert after_refill == FULL
+    raised_quotas = {**QUOTAS, "AR": RAISED["AR"]}
+    raised = {
+        "seats": RAISED["capacity"],
+        "quota_totals": (sum(raised_quotas.values()), sum(raised_quotas.values())),
+        "quotas": raised_quotas,
+        "outside": RAISED["capacity"] - sum(raised_quotas.values()),
+    }
+    for outcome in outcomes:
+        assert all(not errors for _state, _taken, errors in outcome.values()), outcome
         # What the contenders were told matches the counters: the first holder's AR seat
-        # aside, then one seat of each pool given back and taken again.
-        assert filled == {"AR": QUOTAS["AR"] - 1, "BR": QUOTAS["BR"], "open": OPEN}
-        assert refilled == {"AR": 1, "BR": 1, "open": 1}
+        # aside; then one seat of each pool given back and taken again; then the raised
+        # capacity's AR seat and open seat.
+        assert outcome["fill"][:2] == (FULL, {"AR": QUOTAS["AR"] - 1, "BR": 2, "open": OPEN})
+        assert outcome["refill"][:2] == (FULL, {"AR": 1, "BR": 1, "open": 1})
+        assert outcome["raised"][:2] == (raised, {"AR": 1, "open": 1})

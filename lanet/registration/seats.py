@@ -269,9 +269,11 @@ def take_seat(
 # Both UPDATEs change rows this statement has locked, and their conditions and new values
 # read only the locked values: an UPDATE first meets its row as the snapshot saw it, and only
 # when it goes to write finds it changed and moves to the newest version (EvalPlanQual); a
-# condition on the snapshot's version would wrongly refuse a seat freed meanwhile, and new
-# values computed from it are checked against the CHECK constraints before that move (a seat
-# freed and taken again since the snapshot would fail `seats_within_quota`).
+# condition on the snapshot's version would wrongly refuse a seat freed meanwhile. And the
+# CHECK constraints are checked on the row the UPDATE builds from the snapshot's version,
+# before that move: so every column they read (seats and confirmed seats, capacity) is set
+# from the locked row, unchanged values included, else a capacity raised or a seat freed and
+# taken again since the snapshot fails `seats_within_capacity` or `seats_within_quota`.
 # `tests/test_seat_step_concurrency.py` builds those stale snapshots. (The earlier seat step read the quotas in a
 # statement of its own after the lock for this reason: joined to the locking UPDATE, they came
 # from its snapshot and a seat was lost.) A quota added by an edit after the snapshot is not
@@ -287,15 +289,18 @@ WITH locked AS (
     WHERE event_id = (SELECT id FROM locked) AND country_code = :seat_country
     FOR NO KEY UPDATE
 ), quota AS (
-    UPDATE event_quotas SET seats_confirmed = locked_quota.seats_confirmed + 1
+    UPDATE event_quotas
+    SET seats_confirmed = locked_quota.seats_confirmed + 1, seats = locked_quota.seats
     FROM locked, locked_quota
     WHERE event_quotas.id = locked_quota.id
       AND locked_quota.seats_confirmed < locked_quota.seats
       AND (locked.capacity IS NULL OR locked.seats_confirmed < locked.capacity)
     RETURNING event_quotas.country_code
 ), counted AS (
-    UPDATE events SET seats_confirmed = locked.seats_confirmed + 1,
-        quota_seats_confirmed = locked.quota_seats_confirmed + (SELECT count(*) FROM quota)
+    UPDATE events
+    SET seats_confirmed = locked.seats_confirmed + 1, capacity = locked.capacity,
+        quota_seats_confirmed = locked.quota_seats_confirmed + (SELECT count(*) FROM quota),
+        quota_seats = locked.quota_seats
     FROM locked
     WHERE events.id = locked.id
       AND (locked.capacity IS NULL OR locked.seats_confirmed < locked.capacity)
