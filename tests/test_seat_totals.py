@@ -108,7 +108,7 @@ def test_the_migration_backfills_the_totals(backend, tmp_path, on_postgres):
 
 
 def _backfill(env: dict, url: str) -> None:
-    before = _flask(env, "db", "upgrade", "0013_registrations_page")
+    before = _flask(env, "db", "upgrade", "0015_registration_counts")
     assert before.returncode == 0, before.stderr
     engine = create_engine(url)
     with engine.begin() as connection:
@@ -163,5 +163,5 @@ def _backfill(env: dict, url: str) -> None:
         }
     engine.dispose()
     assert totals == {"with-quotas": (5, 3), "without": (0, 0)}
-    down = _flask(env, "db", "downgrade", "0013_registrations_page")
+    down = _flask(env, "db", "downgrade", "0015_registration_counts")
     assert down.returncode == 0, down.stderr

@@ -4,14 +4,14 @@ seats the quotas still reserve from the row it locks, in one statement (issue 16
 Backfilled from the quota rows.
 
 Revision ID: 0014_seat_totals
-Revises: 0013_registrations_page
+Revises: 0015_registration_counts
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0014_seat_totals"
-down_revision = "0013_registrations_page"
+down_revision = "0015_registration_counts"
 branch_labels = None
 depends_on = None
 
