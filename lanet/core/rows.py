@@ -42,7 +42,9 @@ def insert_now(instance: T) -> T:
     statement, pairs, primary_key = _plan(state.mapper)
     attributes = state.dict
     values = {column: attributes[key] for key, column in pairs if attributes.get(key) is not None}
-    result = db.session.execute(statement, values)
+    # On the session's connection (its transaction): a Core statement gains nothing from the
+    # session's own execute, which costs a third more CPU.
+    result = db.session.connection().execute(statement, values)
     # What the row got, as a flush would set it: the primary key, and each Python-side default
     # (times, flags). Set as loaded values: make_transient_to_detached takes them as committed.
     written = dict(result.last_inserted_params())
