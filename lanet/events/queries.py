@@ -15,7 +15,6 @@ from sqlalchemy.orm import joinedload
 from lanet.core.boundary import parse_int
 from lanet.core.reads import read_rows
 from lanet.core.types import utcnow
-from lanet.core.web import format_date_range
 from lanet.events.models import Event, EventKind, EventStatus
 from lanet.extensions import db
 from lanet.network.models import Country
@@ -160,55 +159,6 @@ def public_event_cards(filters: EventFilter, language: str) -> list[EventCard]:
             )
         )
     return cards
-
-
-@dataclass(frozen=True, slots=True)
-class ShownCard:
-    """A card as the public list prints it, every text already made: through Jinja, each
-    card cost ~20 attribute lookups, a macro call and two function calls (issue 16)."""
-
-    kind: str
-    kind_label: str
-    status: str
-    status_label: str
-    not_recorded: bool
-    url: str
-    title: str
-    start_iso: str
-    when: str
-    # "City, Country", either alone, or None for neither (an online event).
-    place: str | None
-
-
-def shown_cards(
-    cards: list[EventCard],
-    language: str,
-    urls: dict[str, str],
-    kind_labels: dict[str, str],
-    status_labels: dict[str, str],
-    not_recorded: frozenset[int],
-) -> list[ShownCard]:
-    """`cards` as the list prints them, in `language`; `urls` by slug (`core.web.slug_urls`)."""
-    return [
-        ShownCard(
-            kind=card.kind,
-            kind_label=kind_labels[card.kind],
-            status=card.status,
-            status_label=status_labels[card.status],
-            not_recorded=card.id in not_recorded,
-            url=urls[card.slug],
-            title=card.title,
-            start_iso=card.start_date.isoformat(),
-            when=format_date_range(card.start_date, card.end_date, card.date_precision, language),
-            place=(
-                f"{card.city or ''}{', ' if card.city and card.country else ''}"
-                f"{card.country_name or ''}"
-                if card.city or card.country
-                else None
-            ),
-        )
-        for card in cards
-    ]
 
 
 def _filtered(query, filters: EventFilter):

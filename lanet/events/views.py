@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, request
+from flask_babel import gettext as _
+from markupsafe import Markup
 from werkzeug.exceptions import Forbidden, NotFound
 
 from lanet.core.i18n import current_language, labels_in_language
@@ -15,6 +17,7 @@ from lanet.events.access import (
     SignInRequired,
     event_for,
 )
+from lanet.events.cards import event_cards
 from lanet.events.labels import KIND_LABELS, PARTNER_ROLE_LABELS, STATUS_LABELS
 from lanet.extensions import login_manager
 
@@ -52,15 +55,17 @@ def event_list():
     listing = queries.split_by_date(events)
     urls = slug_urls("events.event_page", [event.slug for event in events])
     kinds, statuses = labels_in_language(KIND_LABELS), labels_in_language(STATUS_LABELS)
+    flag = _("Not recorded as carried out")
 
-    def shown(cards: list) -> list[queries.ShownCard]:
-        return queries.shown_cards(cards, language, urls, kinds, statuses, listing.not_recorded)
+    def cards(listed: list) -> Markup:
+        return event_cards(listed, language, urls, kinds, statuses, listing.not_recorded, flag)
 
     return render_template(
         "events/list.html",
         filters=filters,
-        upcoming=shown(listing.upcoming),
-        past=shown(listing.past),
+        listing=listing,
+        upcoming_cards=cards(listing.upcoming),
+        past_cards=cards(listing.past),
         # Unfiltered, the list holds every public event: the choices come from it.
         choices=queries.filter_choices(events if filters.empty else None),
         language=language,
