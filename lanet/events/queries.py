@@ -253,6 +253,24 @@ def filter_choices(events: list[EventCard] | None = None) -> dict:
     return {"years": years, "countries": countries, "kinds": list(EventKind)}
 
 
+def filter_options(
+    choices: dict, filters: EventFilter, language: str, kind_labels: dict[str, str]
+) -> dict[str, list[tuple[str, str, bool]]]:
+    """`filter_choices` as the form prints them: (value, label, selected) for each option, in
+    `language` (a lookup per option through Jinja cost more than the option's text)."""
+    return {
+        "years": [(str(year), str(year), filters.year == year) for year in choices["years"]],
+        "countries": [
+            (country.code, country.name(language), filters.country == country.code)
+            for country in choices["countries"]
+        ],
+        "kinds": [
+            (kind.value, kind_labels[kind.value], filters.kind == kind.value)
+            for kind in choices["kinds"]
+        ],
+    }
+
+
 def listing_version(_view_args: dict, now: datetime | None = None) -> tuple:
     """What the event lists show changes with the events' count and last change, and with the
     date: an event turns past at a midnight of its time zone, and every zone's midnight falls

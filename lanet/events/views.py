@@ -67,7 +67,9 @@ def event_list():
         upcoming_cards=cards(listing.upcoming),
         past_cards=cards(listing.past),
         # Unfiltered, the list holds every public event: the choices come from it.
-        choices=queries.filter_choices(events if filters.empty else None),
+        options=queries.filter_options(
+            queries.filter_choices(events if filters.empty else None), filters, language, kinds
+        ),
         language=language,
     )
 
