@@ -119,7 +119,7 @@ def test_registrations_page_query_count_does_not_grow(fresh_client, db, sign_in,
     the list read twice; now one page of PAGE_SIZE, totals counted by the database)."""
     from lanet.registration.listing import PAGE_SIZE
 
-    event = create_open_event(slug="counted-registrations", capacity=None)
+    event = create_open_event(slug="counted-registrations", capacity=None, quotas={"AR": 5})
     client = _signed_in(fresh_client, sign_in, make_user, "organizer", event)
     path = f"/manage/events/{event.slug}/registrations?lang=en"
     _registrants(event, 10)
@@ -135,8 +135,11 @@ def test_registrations_page_query_count_does_not_grow(fresh_client, db, sign_in,
     # before it, the totals grouped all 200 registrations joined to their people).
     with counted() as statements:
         assert client.get(path).status_code == 200
-    assert len(statements) == 5
+    # The signed-in user with roles, the event with its quotas, the counts, the rows.
+    assert len(statements) == 4
     assert sum("FROM registration_counts" in s for s in statements) == 1
+    page = client.get(path).get_data(as_text=True)
+    assert '<span class="badge">AR 0/5</span>' in page  # the quotas, read with the event
     assert not any("GROUP BY registrations." in s for s in statements)
     page = client.get(path).get_data(as_text=True)
     assert page.count('name="registration"') == PAGE_SIZE

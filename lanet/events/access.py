@@ -54,7 +54,7 @@ class EventForbidden(EventAccessError):
 
 
 def _by_slug(
-    slug: str, *, related: bool = True, only: tuple = (), lean: bool = False
+    slug: str, *, related: bool = True, only: tuple = (), lean: bool = False, quotas: bool = False
 ) -> Event | None:
     if not slug or len(slug) > SLUG_MAX:
         return None
@@ -64,6 +64,10 @@ def _by_slug(
     if only:
         # What the access rule reads comes along; any other column loads on first use.
         query = query.options(load_only(Event.slug, Event.is_public, *only))
+    if quotas and not related:
+        # The event and its few quota rows in one statement (a page that shows the quotas).
+        query = query.options(joinedload(Event.quotas))
+        return db.session.execute(query).unique().scalar_one_or_none()
     if lean:
         # One statement: the event and its country (named in emails); the rest loads lazily
         # if the page needs it.
@@ -103,16 +107,18 @@ def event_for(
     related: bool = True,
     only: tuple = (),
     lean: bool = False,
+    quotas: bool = False,
 ) -> Event:
     """The event named by `slug` when the current caller may take `action` on it, with its
     country, quotas and partners unless `related` is false (a page that shows none of them
     saves three round trips; they still load on first use). `only`: the columns a page reads,
     when it reads few (an event row is ~40 columns, five of them JSON). `lean`: the event and
-    its country in one statement, nothing else (a form's POST, e.g. the registration storm)."""
+    its country in one statement, nothing else (a form's POST, e.g. the registration storm).
+    `quotas` (with `related` false): the quotas joined to the event's own statement."""
     user = current_user
     if action != VIEW and not getattr(user, "is_authenticated", False):
         raise SignInRequired()
-    event = _by_slug(slug, related=related, only=only, lean=lean)
+    event = _by_slug(slug, related=related, only=only, lean=lean, quotas=quotas)
     if event is None or not may_see(event, user):
         raise EventNotFound()
     if action != VIEW and not can(user, action, event):
@@ -121,10 +127,10 @@ def event_for(
 
 
 def event_required(
-    action: Action, *, related: bool = True, only: tuple = ()
+    action: Action, *, related: bool = True, only: tuple = (), quotas: bool = False
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Guards a page of an event's organizers: the view receives `event=` from `event_for`
-    (`related`, `only`: as there).
+    (`related`, `only`, `quotas`: as there).
 
     Registered in `PROTECTED` like `permission_required`, so the access-matrix test finds it.
     """
@@ -134,7 +140,7 @@ def event_required(
 
         @wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
-            event = event_for(kwargs["slug"], action, related=related, only=only)
+            event = event_for(kwargs["slug"], action, related=related, only=only, quotas=quotas)
             return view(*args, event=event, **kwargs)
 
         return wrapped

@@ -57,7 +57,8 @@ def _kept(keys: tuple[str, ...]) -> dict[str, str]:
 @bp.get("/manage/events/<slug>/registrations")
 @event_required(
     Action.view_registrations,
-    related=False,  # shows quotas only: loaded on use
+    related=False,
+    quotas=True,  # the only related rows it shows: joined to the event's statement
     # The columns the page reads (an event row is ~40 columns, five of them JSON).
     only=(
         Event.title,
