@@ -213,9 +213,10 @@ def overview(event_id: int) -> tuple[dict[str, Counter], dict]:
         by["status"][status or "—"] += number
         by["country"][code or "—"] += number
         by["institution"][institution_name or "—"] += number
-        if code is not None and name_en is not None:
+        # Each country and institution comes in several groups (one per status): named once.
+        if code is not None and name_en is not None and code not in countries:
             countries[code] = ChoiceCountry(code, name_es, name_pt, name_en)
-        if institution_id is not None:
+        if institution_id is not None and institution_id not in institutions:
             institutions[institution_id] = ChoiceInstitution(institution_id, institution_name)
     totals = {}
     for dimension, counter in by.items():
