@@ -5,7 +5,8 @@ events) cost more CPU per registration than the statements themselves: ~a quarte
 registration's CPU for three flushes of one row each. `insert_now` writes a new object's row
 with the same values a flush would, and leaves the object as a flush leaves it: persistent,
 clean, its primary key and Python-side defaults set. Later changes to it are flushed as
-UPDATEs as usual.
+UPDATEs as usual; a rollback of its transaction (or savepoint) takes it out of the session, as
+it does a flushed new object.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from __future__ import annotations
 import functools
 from typing import Any, TypeVar
 
+from sqlalchemy import event as sa_event
 from sqlalchemy import insert
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy.orm import Mapper, make_transient_to_detached
+from sqlalchemy.orm import Mapper, Session, SessionTransaction, make_transient_to_detached
 
 from lanet.extensions import db
 
@@ -53,5 +55,39 @@ def insert_now(instance: T) -> T:
         if attributes.get(key) is None and column in written:
             attributes[key] = written[column]
     make_transient_to_detached(instance)
-    db.session.add(instance)
+    session = db.session()
+    session.add(instance)
+    # A flushed object is "new in this transaction": a rollback takes it out of the session.
+    # One added as persistent is not, so this remembers it for `_rolled_back`.
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    session.info.setdefault(_WRITTEN, []).append((transaction, instance))
     return instance
+
+
+_WRITTEN = "lanet_rows_written"
+
+
+@sa_event.listens_for(Session, "after_soft_rollback")
+def _rolled_back(session: Session, previous_transaction: SessionTransaction) -> None:
+    """Takes out of the session the objects `insert_now` wrote in the transaction (or savepoint)
+    rolled back, as a rollback does with flushed ones: their rows are gone, and a later row may
+    get the same key (SQLite reuses ids)."""
+    written = session.info.get(_WRITTEN)
+    if not written:
+        return
+    kept = []
+    for transaction, instance in written:
+        inside = transaction
+        while inside is not None and inside is not previous_transaction:
+            inside = inside.parent
+        if inside is None:
+            kept.append((transaction, instance))
+        elif instance in session:
+            session.expunge(instance)
+    session.info[_WRITTEN] = kept
+
+
+@sa_event.listens_for(Session, "after_commit")
+def _committed(session: Session) -> None:
+    if not session.in_nested_transaction():
+        session.info.pop(_WRITTEN, None)
