@@ -42,6 +42,20 @@ RECONNECT_EVERY = 25
 COUNTRIES = ("AR", "BR", "MX", "CO", "PE", "CL", "UY", "GT")
 
 
+def analyze(database_url: str) -> None:
+    """What autovacuum does to a table this size soon after it is filled: planner statistics.
+
+    PostgreSQL on the machines the benchmarks ran on has autovacuum off, so a database just
+    loaded had none, and the page's plans were those of an unknown table (a sort of all the
+    event's registrations instead of the index's first 50 entries). `--no-analyze` keeps that
+    condition, to compare with runs before 2026-11-30 14:00.
+    """
+    import psycopg
+
+    with psycopg.connect(database_url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+        conn.execute("ANALYZE")
+
+
 def seed(database_url: str, registrations: int) -> dict:
     """An event with `registrations` registrations (people of 8 countries and 40
     institutions), a small one with 10, and their organizer; returns slugs and email."""
@@ -324,6 +338,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=None)
     parser.add_argument("--seconds", type=float, default=None)
     parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument(
+        "--no-analyze", action="store_true", help="leave the loaded tables without statistics"
+    )
     args = parser.parse_args(argv)
     registrations = args.registrations or (500 if args.quick else 5000)
     runs = args.runs or (2 if args.quick else 5)
@@ -335,6 +352,8 @@ def main(argv: list[str] | None = None) -> int:
     ):
         create_schema(database_url)
         seeded = seed(database_url, registrations)
+        if not args.no_analyze:
+            analyze(database_url)
         local = in_process(database_url, tmp, seeded, runs)
         env = {
             "DATABASE_URL": database_url,
@@ -402,6 +421,9 @@ def main(argv: list[str] | None = None) -> int:
             "clients": args.clients,
             "seconds_per_run": seconds,
             "gunicorn": "2 workers x 4 threads (gthread)",
+            "planner_statistics": "none (--no-analyze)"
+            if args.no_analyze
+            else "ANALYZE after load",
         },
     )
     return 0
