@@ -25,6 +25,7 @@ from tests.storm import registration_forms, storm  # noqa: E402
 CAPACITY = 100
 QUOTAS = {"AR": 15, "BR": 15, "MX": 10}
 COUNTRIES = ["AR", "BR", "MX", "CO", "PE", "CL", "GT", "UY"]
+SERVER = "3x8"  # gunicorn workers x threads of the benchmark's figure
 
 
 def make_event(app, run: int) -> str:
@@ -91,7 +92,15 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--runs", type=int, default=None, help="storm runs (default 3)")
+    parser.add_argument(
+        "--server",
+        default=SERVER,
+        help=f"gunicorn WORKERSxTHREADS for both endpoints (default {SERVER}, the figure's). "
+        "Another value (e.g. 4x4, docs/production.md's) is a variant: printed, never written "
+        "as the benchmark's result",
+    )
     args = parser.parse_args()
+    workers, threads = (int(n) for n in args.server.split("x"))
     runs = args.runs or (1 if args.quick else 3)
     applicants = 60 if args.quick else 300
     clients = 30
@@ -114,8 +123,8 @@ def main() -> int:
         server, base = start_gunicorn(
             env,
             Path(tmp) / "gunicorn.log",
-            workers=3,
-            threads=8,
+            workers=workers,
+            threads=threads,
             app="bench.app:create_bench_app()",
         )
         rates, p95s, base_rates, base_p95s = [], [], [], []
@@ -158,6 +167,15 @@ def main() -> int:
 
         print(summarize(os.environ["LANET_BENCH_PROFILE"]), flush=True)
     over = sum(c["overbooked"] for c in checks)
+    if args.server != SERVER:
+        print(
+            f"variant, gunicorn {args.server} for both endpoints (not the benchmark's figure): "
+            f"median {median(rates):.1f} reg/s vs {median(base_rates):.1f}/s plain, ratio "
+            f"{median(rates) / median(base_rates):.3f}; p95 {median(p95s):.0f} ms vs "
+            f"{median(base_p95s):.0f} ms; {over} overbooked, {errors} error answers",
+            flush=True,
+        )
+        return 0 if over == 0 and errors == 0 else 1
     figures = [
         figure(
             f"registrations per second ({clients} clients, {applicants} applicants, "
