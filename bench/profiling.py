@@ -3,7 +3,8 @@
 `LANET_BENCH_PROFILE=<folder>` makes `bench.app:create_bench_app()` record, for every request,
 one JSON line in `<folder>/requests-<pid>.jsonl`: path, wall seconds, this thread's CPU seconds,
 and how long the request held the event's seat lock (from the statement that takes it to the
-end of the commit), with the number of statements sent while holding it.
+end of the commit), with the number of statements sent while holding it and the part of the
+hold before the COMMIT was sent.
 `LANET_BENCH_PROFILE_MODE=cprofile` (wall time) or `cpu` (the thread's CPU time, the
 cores' share of each function) also dumps a cProfile of each request (per thread:
 cProfile only sees the thread that enables it) as `<folder>/<kind>-<pid>-<n>.prof`;
@@ -60,10 +61,22 @@ def install(app, folder: str) -> None:
             _state.waiting_since = None
             _state.locked_statements = 0
 
+    @sa_event.listens_for(engine, "commit")
+    def _commit_sent(conn) -> None:
+        # Right before the driver sends COMMIT: the part of the hold before it is the holder's
+        # own (Python, and its waits for the GIL and a core); the rest is the COMMIT's round
+        # trip and WAL flush, then the wait for the GIL again, which no longer holds the lock
+        # on the server.
+        if getattr(_state, "lock_at", None) is not None:
+            _state.commit_sent = time.perf_counter()
+
     def _ended(session) -> None:
         if getattr(_state, "lock_at", None) is not None:
-            _state.held.append((time.perf_counter() - _state.lock_at, _state.locked_statements))
-            _state.lock_at = None
+            now = time.perf_counter()
+            sent = getattr(_state, "commit_sent", None) or now
+            _state.held.append((now - _state.lock_at, _state.locked_statements))
+            _state.before_commit.append(sent - _state.lock_at)
+            _state.lock_at = _state.commit_sent = None
 
     sa_event.listen(Session, "after_commit", _ended)
     sa_event.listen(Session, "after_rollback", _ended)
@@ -75,6 +88,7 @@ def install(app, folder: str) -> None:
         kind = "baseline" if path.startswith("/bench/") else "register"
         _state.statements, _state.lock_at, _state.held = 0, None, []
         _state.waiting_since, _state.waits = None, []
+        _state.commit_sent, _state.before_commit = None, []
         profile = None
         if mode == "cprofile":  # wall time per function
             profile = cProfile.Profile()
@@ -101,6 +115,7 @@ def install(app, folder: str) -> None:
                 "lock_held": [h for h, _ in _state.held],
                 "locked_statements": [n for _, n in _state.held],
                 "lock_wait": _state.waits,
+                "lock_before_commit": _state.before_commit,
             }
             with (out / f"requests-{os.getpid()}.jsonl").open("a") as log:
                 log.write(json.dumps(line) + "\n")
@@ -129,6 +144,7 @@ def summarize(folder: str | Path, top: int = 30) -> str:
         held = [h for r in items for h in r["lock_held"]]
         locked = [n for r in items for n in r["locked_statements"]]
         waits = [w for r in items for w in r.get("lock_wait", [])]
+        before_commit = sorted(b for r in items for b in r.get("lock_before_commit", []))
 
         def med(values):
             return statistics.median(values) if values else 0.0
@@ -141,7 +157,10 @@ def summarize(folder: str | Path, top: int = 30) -> str:
             f"median {med(held) * 1000:.1f} ms, p95 "
             f"{(sorted(held)[int(len(held) * 0.95) - 1] if held else 0) * 1000:.1f} ms, "
             f"sum {sum(held):.2f} s, statements under it (after the locking one, COMMIT "
-            f"aside) {med(locked)}; waited for it median {med(waits) * 1000:.1f} ms\n"
+            f"aside) {med(locked)}; waited for it median {med(waits) * 1000:.1f} ms; of the "
+            f"hold, until COMMIT was sent: median {med(before_commit) * 1000:.1f} ms, p95 "
+            f"{(before_commit[int(len(before_commit) * 0.95) - 1] if before_commit else 0) * 1000:.1f}"
+            f" ms, sum {sum(before_commit):.2f} s\n"
         )
         profiles = sorted(folder.glob(f"{kind}-*.prof"))
         if profiles:
