@@ -27,7 +27,9 @@ from markupsafe import Markup, escape
 
 from lanet.core.web import url_with_language
 
-MAX_ENTRIES = 256
+# Keys: 2 parts x 3 languages x the role sets signed in (an organizer's set names their
+# events); a part is ~2 KB, so even full this stays a few MB, and it starts over when full.
+MAX_ENTRIES = 1024
 
 _CSRF_MARKER = "lanet-layout-csrf-token"
 _LANGUAGE_MARKER = "lanet-layout-language-{}-address"
