@@ -125,6 +125,12 @@ def pool_params(event_id: int, country_code: str | None) -> dict:
     return _params(event_id, country_code)
 
 
+def pool_statement_parts(with_country: bool):
+    """(the event id's bound parameter, `same_pool`'s filter) for statements built once that
+    filter on the same pool (standing.py's place in line); execute with `pool_params`."""
+    return _EVENT_ID, _same_pool(with_country)
+
+
 @functools.cache
 def _queue_ahead(with_country: bool):
     """SQL: whether someone waits, without an offer, for the seat this newcomer would take."""

@@ -5,10 +5,12 @@ still free for each country. Reading only."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Integer, and_, bindparam, func, or_, select
 
+from lanet.core.types import UTCDateTime
 from lanet.events.models import Event
 from lanet.extensions import db
 from lanet.network.models import Country, Person
@@ -72,34 +74,46 @@ def reason(registration: Registration, look: seats.Look | None = None) -> str:
     return QUEUE
 
 
+# The place-in-line statement is built once per shape, with bound parameters, as the seat
+# statements are (seats.py): building it for each waitlisted newcomer cost more CPU than
+# running it.
+_ID = bindparam("standing_id", type_=Integer)
+_WAITLISTED_AT = bindparam("standing_waitlisted_at", type_=UTCDateTime())
+
+
+@functools.cache
+def _position_statement(with_country: bool, with_id: bool, with_time: bool):
+    event_id, same_pool = seats.pool_statement_parts(with_country)
+    ahead = [
+        Registration.event_id == event_id,
+        Registration.status == RegistrationStatus.waitlisted,
+        Registration.offer_expires_at.is_(None),
+        Registration.person_id == Person.id,
+        same_pool,
+    ]
+    if with_id:
+        ahead.append(Registration.id != _ID)
+    if with_time:
+        ahead.append(
+            or_(
+                Registration.waitlisted_at < _WAITLISTED_AT,
+                and_(Registration.waitlisted_at == _WAITLISTED_AT, Registration.id < _ID),
+            )
+        )
+    return select(func.count()).select_from(Registration).where(*ahead)
+
+
 def position(registration: Registration) -> int:
     """1 for the first in line for the same seats (the same country's quota, or the seats
     open to every other country); offers already made are not in the line."""
     country = registration.person.country_code
-    ahead = [
-        Registration.event_id == registration.event_id,
-        Registration.status == RegistrationStatus.waitlisted,
-        Registration.offer_expires_at.is_(None),
-        Registration.person_id == Person.id,
-        seats.same_pool(country),
-    ]
-    if registration.id is not None:
-        ahead.append(Registration.id != registration.id)
-    if registration.waitlisted_at is not None:
-        ahead.append(
-            or_(
-                Registration.waitlisted_at < registration.waitlisted_at,
-                and_(
-                    Registration.waitlisted_at == registration.waitlisted_at,
-                    Registration.id < (registration.id or 0),
-                ),
-            )
-        )
-    count = db.session.scalar(
-        select(func.count()).select_from(Registration).where(*ahead),
-        seats.pool_params(registration.event_id, country),
+    params = seats.pool_params(registration.event_id, country)
+    params["standing_id"] = registration.id or 0
+    params["standing_waitlisted_at"] = registration.waitlisted_at
+    statement = _position_statement(
+        country is not None, registration.id is not None, registration.waitlisted_at is not None
     )
-    return int(count or 0) + 1
+    return int(db.session.scalar(statement, params) or 0) + 1
 
 
 def waiting(registration: Registration, look: seats.Look | None = None) -> Waiting | None:
