@@ -1,7 +1,8 @@
 """Do two versions of LANET render the same pages, byte for byte? (issue 16: proof that a
-faster rendering path shows what the old one showed.)
+faster rendering path shows what the old one showed.) A tool, not a benchmark: the leading
+underscore keeps it out of bench/run.py's list.
 
-    python bench/compare_pages.py BEFORE_DIR [AFTER_DIR]
+    python bench/_compare_pages.py BEFORE_DIR [AFTER_DIR]
 
 BEFORE_DIR and AFTER_DIR are checkouts of the code (e.g. `git archive <commit> | tar -x -C
 /tmp/before`, with `pybabel compile -d lanet/translations` run in it); AFTER_DIR defaults to
