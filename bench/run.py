@@ -27,7 +27,8 @@ from bench.common import PG_ADMIN_URL, REDIS_URL, goal_met  # noqa: E402
 
 RESULTS = BENCH / "results"
 DOCS = ROOT / "docs" / "benchmarks.md"
-NOT_BENCHMARKS = {"run", "common", "app", "__init__"}
+# Modules the benchmarks share (bench/profiling.py: the storm server's per-request timings).
+NOT_BENCHMARKS = {"run", "common", "app", "profiling", "__init__"}
 # The goals, for figures whose script states none (matched by name prefix).
 DEFAULT_GOALS = {
     ("registration_storm", "registrations per second"): ">= 0.5",

@@ -118,3 +118,11 @@ def test_only_keeps_the_other_benchmarks_rows_with_their_own_run(
     ]
     history = [json.loads(line) for line in (results / "history.jsonl").read_text().splitlines()]
     assert len(history) == 2 and list(history[-1]["benchmarks"]) == ["pages"]
+
+
+def test_every_script_run_discovers_is_a_benchmark_that_writes_its_result() -> None:
+    """Tools and shared modules in bench/ (a leading underscore, or NOT_BENCHMARKS) are not
+    run as benchmarks: run as one, they fail and stand as failed rows of docs/benchmarks.md."""
+    scripts = run.discover()
+    assert scripts, "no benchmark found"
+    assert [p.stem for p in scripts if "write_result(" not in p.read_text()] == []
