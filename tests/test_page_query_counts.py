@@ -248,3 +248,31 @@ def test_workspace_query_count_does_not_grow_with_events(fresh_client, db, sign_
     twenty_five = _statements(client, path)
     print(f"\nworkspace: {five} statements with 5 events, {twenty_five} with 25")
     assert twenty_five == five
+
+
+def test_account_page_reads_each_organizer_event_once(fresh_client, db, sign_in, make_user):
+    """The account page names each role (its label) and links its pages: an organizer's event
+    is read once for both."""
+    from lanet.accounts.models import UserRole
+
+    first = create_open_event(slug="account-events-1")
+    organizer = make_user("organizer", event=first)
+    sign_in(fresh_client, organizer)
+    fresh_client.get("/account?lang=en")
+
+    def events_read() -> tuple[int, int]:
+        with counted() as statements:
+            response = fresh_client.get("/account?lang=en")
+        assert response.status_code == 200
+        return len(statements), sum(1 for s in statements if "FROM events" in s)
+
+    one_role = events_read()
+    assert one_role[1] == 1
+
+    for number in (2, 3):
+        event = create_open_event(slug=f"account-events-{number}")
+        db.session.add(UserRole(user_id=organizer.id, role="organizer", event_id=event.id))
+    db.session.commit()
+    three_roles = events_read()
+    assert three_roles[1] == 3
+    assert three_roles[0] == one_role[0] + 2

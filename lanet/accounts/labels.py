@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, url_for
+from flask import current_app, g, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -14,8 +14,14 @@ from lanet.network.models import Country
 
 
 def _event(event_id: int | None):
-    """The organizer's event (events sit above accounts and hand it over on request)."""
-    return signals.collect_events([event_id]).get(event_id) if event_id else None
+    """The organizer's event (events sit above accounts and hand it over on request), read
+    once per request: a role's label and its links each name it."""
+    if not event_id:
+        return None
+    read = g.setdefault("role_events", {})
+    if event_id not in read:
+        read[event_id] = signals.collect_events([event_id]).get(event_id)
+    return read[event_id]
 
 
 def role_label(role: UserRole) -> str:
