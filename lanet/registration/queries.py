@@ -20,6 +20,7 @@ from lanet.core import tokens
 from lanet.core.boundary import parse_int
 from lanet.core.types import utcnow
 from lanet.events.models import Event, EventStatus
+from lanet.events.queries import CountryName
 from lanet.extensions import db
 from lanet.network.models import Country, Institution, Person
 from lanet.registration.errors import RegistrationError
@@ -184,19 +185,6 @@ class ChoiceInstitution:
     name: str
 
 
-@dataclass(frozen=True)
-class ChoiceCountry:
-    """A country of the filter's list, named as `Country.name` names it."""
-
-    code: str
-    name_es: str | None
-    name_pt: str | None
-    name_en: str
-
-    def name(self, language: str) -> str:
-        return getattr(self, f"name_{language}", None) or self.name_en
-
-
 def overview(event_id: int) -> tuple[dict[str, Counter], dict]:
     """The organizers' page heading: registrations of the event by status, by country and
     (the first ten) by institution, most first, ties by name; and the filter's choices (the
@@ -204,7 +192,7 @@ def overview(event_id: int) -> tuple[dict[str, Counter], dict]:
     event's size: the event's counts by (status, country, institution), kept by the
     database's triggers (`registration_counts`), named and added up here."""
     by: dict[str, Counter] = {"status": Counter(), "country": Counter(), "institution": Counter()}
-    countries: dict[str, ChoiceCountry] = {}
+    countries: dict[str, CountryName] = {}
     institutions: dict[int, ChoiceInstitution] = {}
     for row in db.session.execute(_overview_statement(), {"event_id": event_id}):
         status, code, name_es, name_pt, name_en, institution_id, institution_name, number = row
@@ -215,7 +203,7 @@ def overview(event_id: int) -> tuple[dict[str, Counter], dict]:
         by["institution"][institution_name or "—"] += number
         # Each country and institution comes in several groups (one per status): named once.
         if code is not None and name_en is not None and code not in countries:
-            countries[code] = ChoiceCountry(code, name_es, name_pt, name_en)
+            countries[code] = CountryName(code, name_es, name_pt, name_en)
         if institution_id is not None and institution_id not in institutions:
             institutions[institution_id] = ChoiceInstitution(institution_id, institution_name)
     totals = {}
