@@ -42,6 +42,9 @@ def test_staff_draft_edit_preview_in_pt_and_send_to_200_with_progress(
     add_contacts(RECIPIENTS, prefix="autoridade")
     everyone_list("Todos os contatos")
     env = sink_env(service_env, smtp_sink, MAIL_RATE_PER_MINUTE="0", BULLETIN_EXPAND_BATCH="40")
+    # A server taking 50 ms a message, as a provider may: the send lasts seconds, so the page's
+    # once-a-second poll sees the bar move (delivery alone now sends 200 within one poll).
+    smtp_sink.data_delay = 0.05
     worker = start_worker(env, tmp_path / "worker.log", queues="celery,mail,reports")
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="pt-BR")
     page = context.new_page()
