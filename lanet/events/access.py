@@ -29,6 +29,7 @@ from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from lanet.accounts.decorators import PROTECTED
 from lanet.accounts.permissions import Action, can
+from lanet.core.reads import read_only_request
 from lanet.events.models import Event, EventPartner
 from lanet.extensions import db
 
@@ -127,10 +128,16 @@ def event_for(
 
 
 def event_required(
-    action: Action, *, related: bool = True, only: tuple = (), quotas: bool = False
+    action: Action,
+    *,
+    related: bool = True,
+    only: tuple = (),
+    quotas: bool = False,
+    read_only: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Guards a page of an event's organizers: the view receives `event=` from `event_for`
-    (`related`, `only`, `quotas`: as there).
+    (`related`, `only`, `quotas`: as there). `read_only`: the page only reads, and its
+    statements, the user's included, run without a transaction (`core.reads.read_only_request`).
 
     Registered in `PROTECTED` like `permission_required`, so the access-matrix test finds it.
     """
@@ -140,6 +147,8 @@ def event_required(
 
         @wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if read_only:
+                read_only_request()
             event = event_for(kwargs["slug"], action, related=related, only=only, quotas=quotas)
             return view(*args, event=event, **kwargs)
 

@@ -59,6 +59,7 @@ def _kept(keys: tuple[str, ...]) -> dict[str, str]:
     Action.view_registrations,
     related=False,
     quotas=True,  # the only related rows it shows: joined to the event's statement
+    read_only=True,
     # The columns the page reads (an event row is ~40 columns, five of them JSON).
     only=(
         Event.title,
