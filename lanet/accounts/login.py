@@ -8,14 +8,21 @@ from collections.abc import Hashable
 from flask import Flask, g
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy import Integer, bindparam, select
 from sqlalchemy.orm import joinedload
 
 from lanet.accounts.models import User
 from lanet.core import access, layout
 from lanet.extensions import db, login_manager
 
-# Built once: made per signed-in request it was ~6 % of loading the user (24 of ~400 µs).
-_WITH_ROLES = (joinedload(User.roles),)
+# Every signed-in page asks for the roles (permissions, navigation): they come along. Built
+# once with a bound id: Session.get built the statement and its option on every request,
+# ~0.2 of its ~0.7 ms of CPU (issue 16).
+_USER_WITH_ROLES = (
+    select(User)
+    .options(joinedload(User.roles))
+    .where(User.id == bindparam("user_id", type_=Integer))
+)
 
 
 @login_manager.user_loader
@@ -24,8 +31,8 @@ def load_user(session_id: str) -> User | None:
     user_id, _, stamp = session_id.partition(".")
     if not user_id.isascii() or not user_id.isdigit() or len(user_id) > 10:
         return None
-    # Every signed-in page asks for the roles (permissions, navigation): they come along.
-    user = db.session.get(User, int(user_id), options=_WITH_ROLES)
+    found = db.session.execute(_USER_WITH_ROLES, {"user_id": int(user_id)})
+    user = found.unique().scalar_one_or_none()
     if user is None or not user.is_active:
         return None
     return user if hmac.compare_digest(stamp, user.session_stamp) else None

@@ -59,40 +59,36 @@ def _by_slug(
 ) -> Event | None:
     if not slug or len(slug) > SLUG_MAX:
         return None
-    if lean and not only:
-        return db.session.scalar(_lean_statement(), {"lean_slug": slug})
-    query = select(Event).where(Event.slug == slug)
+    statement = _slug_statement(related, tuple(column.key for column in only), lean, quotas)
+    result = db.session.execute(statement, {"slug": slug})
+    if quotas and not related:
+        return result.unique().scalar_one_or_none()
+    return result.scalar()
+
+
+@functools.cache
+def _slug_statement(related: bool, only: tuple[str, ...], lean: bool, quotas: bool):
+    """The event by its (bound) slug, for one shape of `event_for`'s arguments. Built once:
+    building a statement and its loader options cost more CPU than running it (issue 16)."""
+    query = select(Event).where(Event.slug == bindparam("slug", type_=String))
     if only:
         # What the access rule reads comes along; any other column loads on first use.
-        query = query.options(load_only(Event.slug, Event.is_public, *only))
+        columns = (getattr(Event, key) for key in only)
+        query = query.options(load_only(Event.slug, Event.is_public, *columns))
     if quotas and not related:
         # The event and its few quota rows in one statement (a page that shows the quotas).
-        query = query.options(joinedload(Event.quotas))
-        return db.session.execute(query).unique().scalar_one_or_none()
+        return query.options(joinedload(Event.quotas))
     if lean:
         # One statement: the event and its country (named in emails); the rest loads lazily
-        # if the page needs it.
-        query = query.options(joinedload(Event.country))
-    elif related:
-        query = query.options(
+        # if the page needs it (a form's POST: the registration storm).
+        return query.options(joinedload(Event.country))
+    if related:
+        return query.options(
             joinedload(Event.country),
             selectinload(Event.quotas),
             selectinload(Event.partners).selectinload(EventPartner.institution),
         )
-    return db.session.scalar(query)
-
-
-@functools.cache
-def _lean_statement():
-    """The event and its country (named in emails) in one statement, the rest loading lazily
-    if the page needs it: a form's POST (the registration storm). Built once with a bound
-    slug: building the statement and its joinedload option cost more CPU than running it
-    (issue 16)."""
-    return (
-        select(Event)
-        .where(Event.slug == bindparam("lean_slug", type_=String))
-        .options(joinedload(Event.country))
-    )
+    return query
 
 
 def may_see(event: Event, user: Any = None) -> bool:
