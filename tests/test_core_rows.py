@@ -1,5 +1,6 @@
 """`lanet.core.rows.insert_now`: a row written at once, its object as a flush leaves it, and a
-rollback undoing both (the object leaves the session, as a flushed new object does)."""
+rollback undoing both (the object leaves the session, as a flushed new object does).
+`insert_all`: rows with drawn ids written together, one statement on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from sqlalchemy import func, select
 
 from lanet.core import rows
 from lanet.core.audit import AuditEntry
+from lanet.mail.models import OutboxMessage
+from tests.test_statement_counts import counted
 
 
 def _entry(action: str) -> AuditEntry:
@@ -50,3 +53,57 @@ def test_a_savepoint_rolled_back_takes_out_only_its_own_objects(db) -> None:
     db.session.commit()
     assert kept in db.session
     assert sorted(db.session.scalars(select(AuditEntry.action))) == ["kept", "outer"]
+
+
+def test_a_column_nothing_fills_is_known_as_null_without_a_reload(db) -> None:
+    """A column left out of the INSERT with no default of any kind is NULL: reading it must
+    not reload the row (a new waitlisted registration's `offer_expires_at` did, one SELECT
+    per registration)."""
+    entry = rows.insert_now(_entry("a"))
+    with counted() as statements:
+        assert entry.user_id is None and entry.actor is None
+    assert statements == []
+
+
+def _draw(db, *tables) -> list[int]:
+    return list(
+        db.session.execute(select(*(rows.next_id(t, f"t{n}") for n, t in enumerate(tables)))).one()
+    )
+
+
+def test_rows_with_drawn_ids_are_written_in_one_statement(db, on_postgres) -> None:
+    entry = _entry("together")
+    message = OutboxMessage(
+        message_id="<together@lanet.test>",
+        recipient_email="ana@example.org",
+        template="t",
+        context={"registration": 7},
+    )
+    if on_postgres:
+        entry.id, message.id = _draw(db, AuditEntry.__table__, OutboxMessage.__table__)
+    with counted() as statements:
+        rows.insert_all([entry, message])
+    # One statement on PostgreSQL; SQLite (no data-modifying CTEs, no ids drawn): one each.
+    assert len(statements) == (1 if on_postgres else 2), statements
+    for written in (entry, message):
+        assert written.id is not None and written in db.session
+        assert not db.session.dirty and not db.session.new
+    assert entry.at is not None and message.status == "pending" and message.attempts == 0
+    with counted() as statements:  # known: no reload
+        assert message.sent_at is None and message.headers is None
+    assert statements == []
+    message.template = "changed"  # a later change is flushed as an UPDATE
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(OutboxMessage, message.id).template == "changed"
+    assert db.session.get(OutboxMessage, message.id).context == {"registration": 7}
+    assert db.session.get(AuditEntry, entry.id).changes == {"n": "together"}
+
+
+def test_a_rollback_takes_rows_written_together_out(db, on_postgres) -> None:
+    entry = _entry("gone")
+    if on_postgres:
+        (entry.id,) = _draw(db, AuditEntry.__table__)
+    rows.insert_all([entry])
+    db.session.rollback()
+    assert entry not in db.session and _count(db) == 0

@@ -53,10 +53,12 @@ def record(
     user_id: int | None = None,
     actor: str | None = None,
     now: bool = False,
+    unwritten: bool = False,
 ) -> AuditEntry:
     """Adds an audit entry to the session; it commits (or rolls back) with the change itself.
     `now`: the row is written at once by one Core INSERT instead of by the next flush (the
-    same row, the same transaction; lanet/core/rows.py, for a hot path's CPU)."""
+    same row, the same transaction; lanet/core/rows.py, for a hot path's CPU). `unwritten`:
+    the entry is only built; the caller writes it with its other rows (`rows.insert_all`)."""
     entry = AuditEntry(
         user_id=user_id if user_id is not None else _acting_user_id(),
         actor=actor,
@@ -67,6 +69,8 @@ def record(
         person_id=person_id,
         changes=changes or {},
     )
+    if unwritten:
+        return entry
     if now:
         return rows.insert_now(entry)
     db.session.add(entry)

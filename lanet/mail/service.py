@@ -100,6 +100,7 @@ def queue_message(
     attachments: Iterable[Attachment] = (),
     headers: dict[str, str] | None = None,
     now: bool = False,
+    unwritten: bool = False,
 ) -> OutboxMessage:
     """Adds the message to the current session; nothing is sent unless the caller commits.
     `template` names `templates/mail/<template>.subject.txt`, `.txt` and `.html`; `context`
@@ -108,6 +109,8 @@ def queue_message(
     REQUEST whose bytes the worker builds when it renders (`signals.message_calendar`).
     `headers` are added as they are (List-Unsubscribe, RFC 8058), never replacing the outbox's.
     `now` (no attachments): the row is written at once by a Core INSERT (lanet/core/rows.py).
+    `unwritten` (no attachments): the row is only built; the caller writes it with its other
+    rows (`rows.insert_all`) in the same transaction.
     """
     message = OutboxMessage(
         message_id=new_message_id(),
@@ -125,7 +128,11 @@ def queue_message(
             for a in attachments
         ],
     )
-    (rows.insert_now if now and not message.attachments else db.session.add)(message)
+    if unwritten:
+        if message.attachments:
+            raise ValueError("a message with attachments is written by the session's flush")
+    else:
+        (rows.insert_now if now and not message.attachments else db.session.add)(message)
     dispatch.wake_after_commit(DELIVER_TASK, queue="mail")
     return message
 

@@ -148,11 +148,12 @@ def send(
     *,
     waiting: standing.Waiting | None = None,
     now: bool = False,
+    unwritten: bool = False,
     **extra,
 ) -> OutboxMessage | None:
     """Queues the registrant's email; None when the person has no address. `waiting`: where
     a waitlisted registrant stands, when the caller already knows it. `now`: the outbox row
-    is written at once (`queue_message`)."""
+    is written at once; `unwritten`: by the caller, with its other rows (`queue_message`)."""
     person, event = registration.person, registration.event
     if not person.email:
         return None
@@ -197,6 +198,7 @@ def send(
         calendar_method=calendar_method,
         calendar_later=deferred,  # the bytes come when the worker renders the message
         now=now,
+        unwritten=unwritten,
     )
     return message
 

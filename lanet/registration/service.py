@@ -106,7 +106,9 @@ def _register(
         raise RegistrationError(str(_l("Choose a role from the list.")), "role")
     invitation = invitation_for_event(event, invitation_token)
     try:
-        person, returning = people.person_for(
+        # On PostgreSQL the lookup also draws the ids of the rows to write, and they are
+        # written together, in one statement (`_Rows`).
+        found = people.person_for(
             email=applicant.email,
             first_name=applicant.first_name,
             last_name=applicant.last_name,
@@ -116,8 +118,13 @@ def _register(
             institution_id=applicant.institution_id,
             new_institution_name=applicant.new_institution_name,
             new_institution_kind=applicant.new_institution_kind,
+            registering_for=event.id if rows.writes_together() else None,
         )
-        if returning and already_registered(person.id, event.id):
+        person, returning = found.person, found.returning
+        registered = found.registered
+        if returning and registered is None:
+            registered = already_registered(person.id, event.id)
+        if returning and registered:
             raise AlreadyRegistered(
                 str(
                     _l(
@@ -138,15 +145,19 @@ def _register(
             # The nomination counts only for the person nominated, not for whoever uses the link.
             if invitation.person_id in (None, person.id):
                 registration.nominated_by_id = nominator_id(invitation)
-            invitation.accepted_at = invitation.accepted_at or utcnow()
-            invitation.person_id = invitation.person_id or person.id
         registration.person = person
         registration.event = event
+        rows_to_write = _Rows(found.ids, new_person=not returning)
         if event.requires_approval:
-            rows.insert_now(registration)
-            _record_and_send(registration, "registration_pending", returning, actor)
+            rows_to_write.registration(registration)
+            _record_and_send(registration, "registration_pending", returning, actor, rows_to_write)
         else:
-            _register_seat(registration, returning, actor)
+            _register_seat(registration, returning, actor, rows_to_write)
+        if invitation is not None:
+            # After the rows are written: a new person's row (its id drawn by the lookup)
+            # exists only from there, and an earlier change would be flushed before it.
+            invitation.accepted_at = invitation.accepted_at or utcnow()
+            invitation.person_id = invitation.person_id or person.id
         db.session.commit()
     except OperationalError as error:
         db.session.rollback()
@@ -212,16 +223,50 @@ def _already_registered_email(email: str, event_id: int) -> bool:
     return person is not None and already_registered(person.id, event_id)
 
 
+class _Rows:
+    """Writes a registration's new rows: each at once by a Core INSERT (SQLite, or when no
+    ids were drawn), or, with the ids the lookup drew (PostgreSQL), all of them together in
+    one statement of data-modifying CTEs once the last is built (`rows.insert_all`): the
+    person when new, the registration, its audit entry and its email. 4 round trips → 1."""
+
+    def __init__(self, ids: tuple[int, ...], new_person: bool) -> None:
+        self.together = bool(ids)
+        self.ids = iter(ids)
+        self.new_person = new_person
+
+    def registration(self, registration: Registration) -> None:
+        if not self.together:
+            rows.insert_now(registration)
+            return
+        registration.id = next(self.ids)
+        # A new person's id was drawn with the others (people.person_for).
+        registration.person_id = registration.person.id
+
+    def write(
+        self, registration: Registration, entry: AuditEntry, message: OutboxMessage | None
+    ) -> None:
+        if not self.together:
+            return  # each was written at once
+        entry.id = next(self.ids)
+        written = [registration.person] if self.new_person else []
+        written += [registration, entry]
+        if message is not None:
+            message.id = next(self.ids)
+            written.append(message)
+        rows.insert_all(written)
+
+
 def _record_and_send(
     registration: Registration,
     template: str,
     returning: bool,
     actor: str,
-    calendar: bytes | None = None,
+    rows_to_write: _Rows,
     waiting: standing.Waiting | None = None,
 ) -> tuple[AuditEntry, OutboxMessage | None]:
-    # Each row is written at once by one Core INSERT (lanet/core/rows.py): the unit of work's
-    # flushes were a quarter of a registration's CPU (issue 16).
+    # Each row is written by a Core INSERT (lanet/core/rows.py), at once or with the others
+    # (`_Rows`): the unit of work's flushes were a quarter of a registration's CPU (issue 16).
+    later = rows_to_write.together
     entry = audit.record(
         "registration.created",
         "registration",
@@ -231,20 +276,22 @@ def _record_and_send(
         person_id=registration.person_id,
         actor=actor,
         now=True,
+        unwritten=later,
     )
-    message = notifications.send(
-        registration, template, calendar=calendar, waiting=waiting, now=True
-    )
+    message = notifications.send(registration, template, waiting=waiting, now=True, unwritten=later)
+    rows_to_write.write(registration, entry, message)
     return entry, message
 
 
-def _register_seat(registration: Registration, returning: bool, actor: str) -> None:
+def _register_seat(
+    registration: Registration, returning: bool, actor: str, rows_to_write: _Rows
+) -> None:
     """Confirms a newcomer when a seat is free, else puts them on the waiting list.
 
     The event's row lock is held from the seat step until the commit, and every registration
     of a storm on one capped event waits for it, so the seat step comes last: everything a
     confirmation writes (the registration, its audit entry, the email; its calendar file is
-    built later by the mail worker) is flushed first, on the strength of one unlocked look at
+    built later by the mail worker) is written first, on the strength of one unlocked look at
     the counters. Then one statement takes the seat under the lock (`seats.take_seat`) and the
     commit follows. In the rare case the look was wrong, the rows just written are turned into
     a waiting-list entry. A newcomer for whom the look finds no seat is waitlisted without
@@ -256,17 +303,20 @@ def _register_seat(registration: Registration, returning: bool, actor: str) -> N
     likely, quota_country = look.seat_for(country)
     # The status is set before the INSERT, so the row is written once, already final.
     seats.apply_seat(registration, likely, quota_country)
-    rows.insert_now(registration)
+    rows_to_write.registration(registration)
     if not likely:
         _record_and_send(
             registration,
             "registration_waitlisted",
             returning,
             actor,
+            rows_to_write,
             waiting=standing.waiting(registration, look),
         )
         return
-    entry, message = _record_and_send(registration, "registration_confirmed", returning, actor)
+    entry, message = _record_and_send(
+        registration, "registration_confirmed", returning, actor, rows_to_write
+    )
     taken, seat_country = seats.take_seat(
         registration.event_id, country, respect_queue=False, look=look
     )
