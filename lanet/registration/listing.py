@@ -16,6 +16,7 @@ from typing import NamedTuple
 
 from sqlalchemy import Integer, bindparam, func, literal_column, or_, select, true
 
+from lanet.core.reads import read_rows
 from lanet.extensions import db
 from lanet.network.models import Institution, Person
 from lanet.registration.models import Registration
@@ -112,7 +113,9 @@ def registrations_page(
             filters.institution_id is not None,
             len(words),
         )
-        result = db.session.execute(
+        # Plain rows from the session's connection: the ORM's execution layer adds nothing
+        # to a statement of columns (~0.1 ms a statement).
+        result = read_rows(
             _page_statement(*shape),
             {**values, "limit": per_page, "offset": (number - 1) * per_page},
         )

@@ -18,6 +18,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from lanet.core import tokens
 from lanet.core.boundary import parse_int
+from lanet.core.reads import read_rows
 from lanet.core.types import utcnow
 from lanet.events.models import Event, EventStatus
 from lanet.events.queries import CountryName
@@ -190,11 +191,12 @@ def overview(event_id: int) -> tuple[dict[str, Counter], dict]:
     (the first ten) by institution, most first, ties by name; and the filter's choices (the
     countries and institutions of the event's people, by name). One statement whatever the
     event's size: the event's counts by (status, country, institution), kept by the
-    database's triggers (`registration_counts`), named and added up here."""
+    database's triggers (`registration_counts`), named and added up here. Read as plain rows
+    (`read_rows`: no autoflush), for the page, a read-only request."""
     by: dict[str, Counter] = {"status": Counter(), "country": Counter(), "institution": Counter()}
     countries: dict[str, CountryName] = {}
     institutions: dict[int, ChoiceInstitution] = {}
-    for row in db.session.execute(_overview_statement(), {"event_id": event_id}):
+    for row in read_rows(_overview_statement(), {"event_id": event_id}):
         status, code, name_es, name_pt, name_en, institution_id, institution_name, number = row
         if not number:
             continue  # every registration of the group left it
