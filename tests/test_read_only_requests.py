@@ -41,6 +41,39 @@ def test_registrations_page_reads_without_a_transaction(fresh_client, db, sign_i
     assert check_in and "AUTOCOMMIT" not in check_in, check_in
 
 
+def test_export_and_bulk_send_progress_read_without_a_transaction(
+    fresh_client, db, make_event, make_user, sign_in
+):
+    """The export and a bulk send's progress page and its JSON (polled once a second while
+    the send runs) are declared read-only too."""
+    import io
+
+    from sqlalchemy import select
+
+    from lanet.extensions import db as _db
+    from lanet.registration.models import ImportJob
+    from tests.fixtures.registration import run_import_jobs
+
+    event = make_event(capacity=None)
+    sign_in(fresh_client, make_user("organizer", event=event))
+    sent = fresh_client.post(
+        f"/manage/events/{event.slug}/invitations/csv",
+        data={"csv-file": (io.BytesIO(b"email,language\nana@x.org,es\n"), "invitees.csv")},
+        content_type="multipart/form-data",
+    )
+    assert sent.status_code == 302
+    run_import_jobs()
+    job = _db.session.scalars(select(ImportJob).order_by(ImportJob.id.desc())).first()
+    for path in (
+        f"/manage/events/{event.slug}/registrations.csv",
+        f"/manage/events/{event.slug}/registrations.xlsx",
+        f"/manage/events/{event.slug}/imports/{job.id}",
+        f"/manage/events/{event.slug}/imports/{job.id}.json",
+    ):
+        levels = _isolation_levels(fresh_client, path)
+        assert levels and set(levels) == {"AUTOCOMMIT"}, (path, levels)
+
+
 def test_a_write_on_a_read_only_request_is_refused_and_writes_nothing(app, db):
     from lanet.core.reads import ReadOnlyRequest, read_only_request
     from lanet.extensions import db as _db

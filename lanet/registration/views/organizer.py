@@ -158,7 +158,7 @@ def _not_promoted(registration, reason: str) -> str:
 
 
 @bp.get("/manage/events/<slug>/registrations.<fmt>")
-@event_required(Action.view_registrations)
+@event_required(Action.view_registrations, read_only=True)
 def export(slug: str, fmt: str, event: Event):
     rows = queries.export_rows(event.id, queries.RegistrationFilter.from_args(request.args))
     if fmt == "csv":
@@ -349,7 +349,7 @@ def _job_progress(event: Event, job_id: int) -> import_jobs.Progress:
 
 
 @bp.get("/manage/events/<slug>/imports/<int:job_id>")
-@event_required(Action.invite)
+@event_required(Action.invite, read_only=True)
 def import_job(slug: str, job_id: int, event: Event):
     return render_template(
         "registration/import_job.html",
@@ -361,7 +361,7 @@ def import_job(slug: str, job_id: int, event: Event):
 
 
 @bp.get("/manage/events/<slug>/imports/<int:job_id>.json")
-@event_required(Action.invite)
+@event_required(Action.invite, read_only=True)  # polled once a second while a send runs
 def import_job_status(slug: str, job_id: int, event: Event):
     data = _job_progress(event, job_id).as_dict()
     for key in ("created_at", "started_at", "finished_at"):
