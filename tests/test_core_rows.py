@@ -107,3 +107,24 @@ def test_a_rollback_takes_rows_written_together_out(db, on_postgres) -> None:
     rows.insert_all([entry])
     db.session.rollback()
     assert entry not in db.session and _count(db) == 0
+
+
+def test_a_row_left_out_of_the_session_is_written_and_can_be_attached(db, on_postgres) -> None:
+    """`left_out`: the row is written, the object keeps its values outside the session (a
+    registration's audit entry and email, which nothing changes later); `attach` adds it as
+    a flush leaves it, so a later change is an UPDATE."""
+    kept, out = _entry("kept"), _entry("out")
+    if on_postgres:
+        kept.id, out.id = _draw(db, AuditEntry.__table__, AuditEntry.__table__)
+    rows.insert_all([kept, out], left_out=[out])
+    assert kept in db.session
+    # SQLite writes one INSERT each and keeps both in the session (no ids drawn).
+    assert (out not in db.session) is on_postgres
+    assert out.id is not None and out.at is not None and out.user_id is None
+    rows.attach(out)
+    assert out in db.session and not db.session.dirty
+    out.changes = {"n": "changed"}
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(AuditEntry, out.id).changes == {"n": "changed"}
+    assert _count(db) == 2

@@ -66,6 +66,9 @@ class Look:
     taken: int
     quotas: dict[str, tuple[int, int]]  # country: (seats, confirmed)
     queue_ahead: bool  # someone of the same pool waits without an offer
+    # How many of the same pool wait without an offer (None: not counted): a newcomer
+    # waitlisted now comes right after them (standing.waiting, no statement of its own).
+    queue_length: int | None = None
 
     def seat_for(self, country_code: str | None) -> tuple[bool, str | None]:
         """(a seat seems free for this country, the quota it would count on)."""
@@ -144,7 +147,28 @@ def _queue_ahead(with_country: bool):
 
 
 @functools.cache
-def _look_statement(with_country: bool, lock_timeout: bool):
+def _queue_length(with_country: bool):
+    """SQL: how many are ahead in line for the seats this newcomer would take, as
+    `standing.position` counts them for one waitlisted now: the same pool, waitlisted
+    without an offer, since before this moment (`clock_timestamp()`, not the transaction's
+    start: a line that grew since then is counted as `position` would)."""
+    return (
+        select(func.count())
+        .select_from(Registration)
+        .where(
+            Registration.event_id == _EVENT_ID,
+            Registration.status == RegistrationStatus.waitlisted,
+            Registration.offer_expires_at.is_(None),
+            Registration.waitlisted_at <= func.clock_timestamp(),
+            Registration.person_id == Person.id,
+            _same_pool(with_country),
+        )
+        .scalar_subquery()
+    )
+
+
+@functools.cache
+def _look_statement(with_country: bool, postgres: bool):
     columns = [
         Event.capacity,
         Event.seats_confirmed,
@@ -153,7 +177,10 @@ def _look_statement(with_country: bool, lock_timeout: bool):
         EventQuota.seats_confirmed.label("quota_taken"),
         _queue_ahead(with_country).label("queue_ahead"),
     ]
-    if lock_timeout:
+    if postgres:
+        # The line's length too (PostgreSQL): a newcomer the look waitlists learns their
+        # place from it (two thirds of a storm's requests: one statement fewer).
+        columns.append(_queue_length(with_country).label("queue_length"))
         timeout = bindparam("seat_lock_timeout", type_=String)
         columns.append(func.set_config("lock_timeout", timeout, True).label("lock_timeout"))
     return (
@@ -165,7 +192,7 @@ def _look_statement(with_country: bool, lock_timeout: bool):
 
 
 def look(event_id: int, country_code: str | None) -> Look:
-    """Capacity, seats taken, quotas and whether someone of the same pool waits: one unlocked
+    """Capacity, seats taken, quotas and how many of the same pool wait: one unlocked
     statement (the event's row LEFT JOINed with its quotas, the queue as a subquery).
 
     On PostgreSQL it also bounds how long this transaction will wait for row locks
@@ -189,6 +216,7 @@ def look(event_id: int, country_code: str | None) -> Look:
             if row.country_code is not None
         },
         queue_ahead=bool(first.queue_ahead),
+        queue_length=first.queue_length if postgres else None,
     )
 
 

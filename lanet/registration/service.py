@@ -253,7 +253,9 @@ class _Rows:
         if message is not None:
             message.id = next(self.ids)
             written.append(message)
-        rows.insert_all(written)
+        # The audit entry and the email stay out of the session: only a seat refused after
+        # all changes them (`attach`, then).
+        rows.insert_all(written, left_out=written[-2 if message is not None else -1 :])
 
 
 def _record_and_send(
@@ -311,7 +313,7 @@ def _register_seat(
             returning,
             actor,
             rows_to_write,
-            waiting=standing.waiting(registration, look),
+            waiting=standing.waiting(registration, look, newcomer=True),
         )
         return
     entry, message = _record_and_send(
@@ -327,8 +329,10 @@ def _register_seat(
     registration.confirmed_at = None
     registration.seat_country_code = None
     seats.apply_seat(registration, False, None)
+    rows.attach(entry)  # written together and left out of the session (`_Rows`)
     entry.changes = {**entry.changes, "status": registration.status}
     if message is not None:
+        rows.attach(message)
         message.template = "registration_waitlisted"
         message.calendar_ics = None
         message.calendar_method = None

@@ -116,8 +116,13 @@ def position(registration: Registration) -> int:
     return int(db.session.scalar(statement, params) or 0) + 1
 
 
-def waiting(registration: Registration, look: seats.Look | None = None) -> Waiting | None:
-    """The truth for a waitlisted registration without an offer; None otherwise."""
+def waiting(
+    registration: Registration, look: seats.Look | None = None, *, newcomer: bool = False
+) -> Waiting | None:
+    """The truth for a waitlisted registration without an offer; None otherwise. `newcomer`:
+    the registration joins the line now, after the look (`seats.look`) counted it: its place
+    is right after those (a registration waitlisted since the look, ahead of it by its time,
+    is not counted, as it was not either by `position` a moment later before it committed)."""
     if (
         registration.status != RegistrationStatus.waitlisted
         or registration.offer_expires_at is not None
@@ -125,4 +130,6 @@ def waiting(registration: Registration, look: seats.Look | None = None) -> Waiti
         return None
     why = reason(registration, look)
     names = _country_names(registration.person.country_code) if why == QUOTA_FULL else None
+    if newcomer and look is not None and look.queue_length is not None:
+        return Waiting(why, look.queue_length + 1, names)
     return Waiting(why, position(registration), names)
