@@ -20,7 +20,6 @@ change that causes it, or not at all); every other function commits its own.
 
 from __future__ import annotations
 
-import contextlib
 import math
 import random
 import secrets
@@ -33,12 +32,12 @@ from urllib.parse import urlparse
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, bindparam, func, or_, select, text, update
-from sqlalchemy.orm import selectinload
 
-from lanet.core import audit, dispatch, rows, signals
+from lanet.core import audit, dispatch, rows
 from lanet.core.types import utcnow
 from lanet.extensions import db
 from lanet.mail import compose, pacing, transport
+from lanet.mail.batches import BatchBuilder
 from lanet.mail.models import OutboxAttachment, OutboxMessage, OutboxStatus
 
 DELIVER_TASK = "lanet.mail.deliver_pending"
@@ -252,27 +251,6 @@ def _held(claim: Claim, status: OutboxStatus = OutboxStatus.sending) -> object:
     )
 
 
-# Context values that are private links: they open someone's data (a registration, a password
-# reset, an invitation), so the outbox keeps them only until the message is sent.
-PRIVATE_LINKS = frozenset(
-    {
-        "manage_url",
-        "invitation_url",
-        "reset_url",
-        "set_password_url",
-        "confirm_url",
-        "unsubscribe_url",
-    }
-)
-
-
-def without_private_links(context: dict | None) -> dict | None:
-    """The context to keep once sent, or None when it holds no private link."""
-    if not context or not PRIVATE_LINKS & set(context):
-        return None
-    return {key: value for key, value in context.items() if key not in PRIVATE_LINKS}
-
-
 def _mark_sent(claim: Claim, kept_context: dict | None = None) -> bool:
     """Records "sent" for one message the server has accepted (see `_mark_sent_batch`)."""
     return _mark_sent_batch([(claim, kept_context)]) == 1
@@ -399,73 +377,6 @@ def _count(report: DeliveryReport, outcome: OutboxStatus, answer: str) -> None:
         report.failed += 1
 
 
-class _Builder:
-    """Builds a batch's messages one at a time, in language order: the rows and what their
-    features need are loaded once for the batch, the locale is switched once per language, and
-    each message is built just before it goes, so that the delivery loop builds the next
-    message while the server takes the previous one (between the final dot and its answer).
-    The rows stay in the session for the batch; a commit in between (a failure, a lease
-    renewal) only makes the next access reload its row."""
-
-    def __init__(self, claims: list[Claim], kept: dict[int, dict]) -> None:
-        self.rows = {
-            row.id: row
-            for row in db.session.scalars(
-                select(OutboxMessage)
-                .where(OutboxMessage.id.in_([c.id for c in claims]))
-                .options(selectinload(OutboxMessage.attachments))
-            )
-        }
-        # What the features' parts of these messages need (a confirmation's registration,
-        # person and event), loaded once for the batch; held while the batch is built.
-        try:
-            self.loaded = signals.prepare_messages(list(self.rows.values()))
-        except Exception:  # the per-message lookups still work, one by one
-            current_app.logger.exception("outbox batch: loading what its messages need failed")
-            db.session.rollback()
-            self.loaded = []
-        self.order = sorted(claims, key=lambda claim: self.rows[claim.id].language)
-        self.sender = current_app.config["MAIL_DEFAULT_SENDER"]
-        self.kept = kept
-        self._scope = contextlib.ExitStack()
-        self._language: str | None = None
-
-    def build(self, claim: Claim) -> compose.Outgoing | str:
-        row = self.rows[claim.id]
-        try:
-            language = row.language
-            if language != self._language:
-                self._scope.close()
-                self._language = None
-                self._scope = contextlib.ExitStack()
-                self._scope.enter_context(compose.rendering(language))
-                self._language = language
-        except Exception as error:  # the language's shared values cannot be had
-            current_app.logger.exception("outbox message %s cannot be built", claim.id)
-            return f"cannot be built: {type(error).__name__}: {error}"
-        return _build_one(row, self.sender, self.kept)
-
-    def close(self) -> None:
-        self._scope.close()
-        self.loaded = []
-
-
-def _build_one(
-    row: OutboxMessage, sender: str, kept: dict[int, dict] | None
-) -> compose.Outgoing | str:
-    if kept is not None:
-        redacted = without_private_links(row.context)
-        if redacted is not None:
-            kept[row.id] = redacted
-    try:
-        return compose.outgoing(row, sender)
-    except compose.InvalidMessage as error:
-        return str(error)
-    except Exception as error:  # whatever it is, it fails this message only
-        current_app.logger.exception("outbox message %s cannot be built", row.id)
-        return f"cannot be built: {type(error).__name__}: {error}"
-
-
 def _deliver_batch(claims: list[Claim], report: DeliveryReport, deadline: float) -> None:
     """Sends one batch over one SMTP connection. The server's acceptance of each message is
     recorded in memory and the accepted messages are marked sent together (`_mark_sent_batch`):
@@ -486,10 +397,10 @@ def _deliver_batch(claims: list[Claim], report: DeliveryReport, deadline: float)
 
     lease = _Lease(claims, before_renewal=mark_accepted)
     outlet = transport.for_config(current_app.config)
-    builder: _Builder | None = None
+    builder: BatchBuilder[Claim] | None = None
     try:
         kept: dict[int, dict] = {}
-        builder = _Builder(claims, kept)
+        builder = BatchBuilder(claims, kept)
         order = builder.order
         upcoming: compose.Outgoing | str | None = None
         for index, claim in enumerate(order):
