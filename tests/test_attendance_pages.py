@@ -406,3 +406,23 @@ def test_staff_send_a_summary_for_an_event_or_a_period(staff_client, world, make
     pt = next(m for m in period if m.recipient_email == subscriber.email)
     subject = build(pt, "x@example.org")["Subject"]
     assert subject == "Resumo do LANET: Presença de 1 de junho de 2014 a 30 de junho de 2014"
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("en", "The summary is on its way to 1 recipient."),
+        ("es", "El resumen se está enviando a 1 destinatario."),
+        ("pt", "O resumo está sendo enviado a 1 destinatário."),
+    ],
+)
+def test_a_summary_sent_to_one_recipient_says_so_in_the_singular(
+    staff_client, world, language, said
+):
+    sent = staff_client.post(
+        f"/staff/totals/send?lang={language}",
+        data={"event": world.e1.slug, "send_event": "1"},
+        follow_redirects=True,
+    )
+    assert sent.status_code == 200
+    assert said in sent.text  # was "… 1 recipients." in every language

@@ -18,6 +18,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -393,7 +394,14 @@ def send_summary():
         else:
             form.form_errors.append(error.message)
         return dashboard(send_form=form), 422
-    flash(_("The summary is on its way to %(n)s recipients.", n=sent), "success")
+    flash(
+        ngettext(
+            "The summary is on its way to %(num)s recipient.",
+            "The summary is on its way to %(num)s recipients.",
+            sent,
+        ),
+        "success",
+    )
     return redirect(url_for(".dashboard"))
 
 
