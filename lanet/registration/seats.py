@@ -368,15 +368,7 @@ def _sqlite_quota_statement():
         or_(Event.capacity.is_(None), Event.seats_confirmed < Event.capacity),
     )
     return (
-        update(EventQuota)
-        .where(
-            EventQuota.event_id == _EVENT_ID,
-            EventQuota.country_code == _COUNTRY,
-            EventQuota.seats_confirmed < EventQuota.seats,
-            event_not_full,
-        )
-        .values(seats_confirmed=EventQuota.seats_confirmed + 1)
-        .execution_options(synchronize_session=False, lanet_seat_step=True)
+        _increment_quota_statement().where(event_not_full).execution_options(lanet_seat_step=True)
     )
 
 
