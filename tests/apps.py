@@ -2,12 +2,15 @@
 
 `seat_race_app("off")` is LANET's own app with the seat lock switched off through its one
 test switch, `SEAT_LOCK_DISABLED_FOR_TESTS`; "on" leaves the lock on. Both widen the moment
-between reading the seat counters and deciding on them, the same in both runs, so the race the
-lock prevents shows reliably on a 2-core machine instead of once in a while.
+between reading the seat counters and deciding on them, the same in both runs. The control run
+("off") also holds each seat decision until several requests have read the counters: the race
+the lock prevents then shows on every run, on a fast machine or a slow one, instead of
+depending on how the threads happened to interleave (CI once saw none).
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 
@@ -16,14 +19,23 @@ from sqlalchemy import event, text
 
 # How long a seat-taker pauses after reading the event's counters (seconds).
 SEAT_WINDOW = 0.5
+# The control run's seat decisions wait until this many requests have read the counters (or
+# CONTROL_WAIT seconds passed): more than the seats left outside the quotas in
+# tests/test_registration_concurrency.py (4), so stale reads are sure to overbook them.
+CONTROL_READERS = 8
+CONTROL_WAIT = 5.0
 
 
-def seat_race_app(lock: str = "on") -> Flask:
+def seat_race_app(lock: str = "on", readers_file: str | None = None) -> Flask:
+    """`readers_file`: where the control run's worker processes count the counters' reads
+    (one byte appended per read; gunicorn's workers share no memory)."""
     from lanet import create_app
     from lanet.extensions import db
 
     if lock not in ("on", "off"):
         raise ValueError("lock is 'on' or 'off'")
+    if lock == "off" and not readers_file:
+        raise ValueError("the control run counts its readers in readers_file")
     app = create_app({"SEAT_LOCK_DISABLED_FOR_TESTS": lock == "off"})
     with app.app_context():
         engine = db.engine
@@ -37,14 +49,32 @@ def seat_race_app(lock: str = "on") -> Flask:
         options = context.execution_options if context is not None else {}
         if options.get("lanet_seat_look") or options.get("lanet_seat_step"):
             time.sleep(SEAT_WINDOW)
+        if lock == "off" and options.get("lanet_seat_step"):
+            _until_enough_have_read(readers_file)
 
     return app
 
 
+def _until_enough_have_read(readers_file: str) -> None:
+    descriptor = os.open(readers_file, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        os.write(descriptor, b".")
+    finally:
+        os.close(descriptor)
+    deadline = time.monotonic() + CONTROL_WAIT
+    while os.path.getsize(readers_file) < CONTROL_READERS and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
 # How long a capacity edit pauses after reading the event (seconds).
 EDIT_WINDOW = 1.0
-# Seats the control run waits to see taken while its edit holds stale numbers: above the
-# margin of tests/test_events_concurrency.py (16), so the stale capacity is below what is taken.
+# How long each registration pauses after its unlocked look at the seats (seconds), in both
+# runs: 15 clients then take at most ~75 seats a second, so the editor's edits land while the
+# storm still flows (unpaced, 100 registrations were over in a second and a slow CI machine
+# saw the storm end before the control's first stale edit wrote).
+REGISTRATION_PACE = 0.2
+# Seats the control run waits to see taken while an edit without a capacity holds stale
+# numbers: above the margin of tests/test_events_concurrency.py (16).
 CONTROL_SEATS_IN_WINDOW = 18
 
 
@@ -52,6 +82,8 @@ def edit_race_app(lock: str = "on") -> Flask:
     """LANET's app with the capacity-edit lock on or off (its one test switch,
     `EVENT_EDIT_LOCK_DISABLED_FOR_TESTS`); both pause after the edit reads the event, so the
     registrations that arrive meanwhile show what the lock is for."""
+    from flask import has_request_context, request
+
     from lanet import create_app
     from lanet.extensions import db
 
@@ -72,16 +104,27 @@ def edit_race_app(lock: str = "on") -> Flask:
                 text("SELECT coalesce(sum(seats_confirmed), 0) FROM events")
             ).scalar_one()
 
+    def _capacity_asked() -> int | None:
+        body = request.get_json(silent=True) if has_request_context() else None
+        capacity = body.get("capacity") if isinstance(body, dict) else None
+        return capacity if isinstance(capacity, int) else None
+
     def _until_seats_were_taken() -> None:
         # Without the lock the race is shown for sure, not by luck of timing: the stale edit
-        # writes only after more seats went than the editor's margin, or after 5 s (full event).
-        start, deadline = _confirmed(), time.monotonic() + 5
-        while _confirmed() < start + CONTROL_SEATS_IN_WINDOW and time.monotonic() < deadline:
+        # writes only once more seats are taken than the capacity it asks for, or after 3 s
+        # (the event is full, or the edit raises the capacity beyond what the storm reaches).
+        asked = _capacity_asked()
+        enough = asked + 1 if asked is not None else _confirmed() + CONTROL_SEATS_IN_WINDOW
+        deadline = time.monotonic() + 3
+        while _confirmed() < enough and time.monotonic() < deadline:
             time.sleep(0.02)
 
     @event.listens_for(engine, "after_cursor_execute")
-    def _pause_after_the_edit_reads(_conn, _cursor, _statement, _params, context, _many) -> None:
-        if context is not None and context.execution_options.get("lanet_event_edit_read"):
+    def _pause_after_reading(_conn, _cursor, _statement, _params, context, _many) -> None:
+        options = context.execution_options if context is not None else {}
+        if options.get("lanet_seat_look"):
+            time.sleep(REGISTRATION_PACE)
+        elif options.get("lanet_event_edit_read"):
             if lock == "off":
                 _until_seats_were_taken()
             else:
