@@ -17,8 +17,9 @@ import time
 from flask import Flask
 from sqlalchemy import event, text
 
-# How long a seat-taker pauses after reading the event's counters (seconds).
-SEAT_WINDOW = 0.5
+# How long a seat-taker pauses after reading the event's counters (seconds). With the lock
+# the seat steps take turns, each holding the lock through its pause: 30 applicants, ~6 s.
+SEAT_WINDOW = 0.2
 # The control run's seat decisions wait until this many requests have read the counters (or
 # CONTROL_WAIT seconds passed): more than the seats left outside the quotas in
 # tests/test_registration_concurrency.py (4), so stale reads are sure to overbook them.

@@ -137,8 +137,16 @@ def app(service_env, database_url, redis_url):
 def _empty_tables() -> None:
     tables = [t.name for t in reversed(_db.metadata.sorted_tables)]
     if _db.engine.dialect.name == "postgresql":
-        quoted = ", ".join(f'"{t}"' for t in tables)
-        _db.session.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+        # DELETE and a reset of every sequence, not TRUNCATE … RESTART IDENTITY: TRUNCATE
+        # makes new files for ~40 tables, ~0.1 s (0.3 s on CI) after every one of ~1,000
+        # tests; these few rows go in under a millisecond. The replica role skips triggers
+        # and foreign-key checks for this transaction: the order of the DELETEs does not
+        # matter, and registration_counts' triggers do not count the rows going away.
+        _db.session.execute(text("SET LOCAL session_replication_role = replica"))
+        _db.session.execute(text(";".join(f'DELETE FROM "{table}"' for table in tables)))
+        _db.session.execute(
+            text("SELECT setval(c.oid::regclass, 1, false) FROM pg_class c WHERE c.relkind = 'S'")
+        )
     else:
         for table in tables:
             _db.session.execute(text(f'DELETE FROM "{table}"'))
