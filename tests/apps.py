@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Callable
 
 from flask import Flask
 from sqlalchemy import event, text
@@ -62,9 +63,14 @@ def _until_enough_have_read(readers_file: str) -> None:
         os.write(descriptor, b".")
     finally:
         os.close(descriptor)
-    deadline = time.monotonic() + CONTROL_WAIT
-    while os.path.getsize(readers_file) < CONTROL_READERS and time.monotonic() < deadline:
-        time.sleep(0.01)
+    _wait_until(lambda: os.path.getsize(readers_file) >= CONTROL_READERS, CONTROL_WAIT, 0.01)
+
+
+def _wait_until(done: Callable[[], bool], seconds: float, step: float) -> None:
+    """Polls `done` every `step` seconds until it holds or `seconds` have passed."""
+    deadline = time.monotonic() + seconds
+    while not done() and time.monotonic() < deadline:
+        time.sleep(step)
 
 
 # How long a capacity edit pauses after reading the event (seconds).
@@ -116,9 +122,7 @@ def edit_race_app(lock: str = "on") -> Flask:
         # (the event is full, or the edit raises the capacity beyond what the storm reaches).
         asked = _capacity_asked()
         enough = asked + 1 if asked is not None else _confirmed() + CONTROL_SEATS_IN_WINDOW
-        deadline = time.monotonic() + 3
-        while _confirmed() < enough and time.monotonic() < deadline:
-            time.sleep(0.02)
+        _wait_until(lambda: _confirmed() >= enough, 3, 0.02)
 
     @event.listens_for(engine, "after_cursor_execute")
     def _pause_after_reading(_conn, _cursor, _statement, _params, context, _many) -> None:

@@ -129,8 +129,8 @@ def _path(rule, values: dict[str, str], hostile: str | None) -> str | None:
 
 
 def _form(names: list[str], value: str, cut: int = 10_000) -> bytes:
-    # Every field at once: a huge value is cut to 10,000 characters per field (still beyond
-    # every length limit), so that a request stays a few megabytes.
+    # Every field at once: a huge value is cut to `cut` characters per field (10,000 is still
+    # beyond every length limit), so that a request stays a few megabytes.
     pairs = [(name, value[:cut]) for name in names]
     return urlencode(pairs, encoding="utf-8", errors="surrogatepass").encode()
 
